@@ -1,0 +1,65 @@
+import git from 'isomorphic-git';
+import fs from 'node:fs';
+import path from 'node:path';
+import { api, startBackend, taskLog, waitForEntity, waitForTask, type RunningBackend } from './backend';
+
+jest.setTimeout(240_000);
+
+describe('embedded portal backend', () => {
+  let backend: RunningBackend;
+
+  beforeAll(async () => {
+    backend = await startBackend();
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+  });
+
+  it('lists the microservice actions and loads the root catalog-info.yaml', async () => {
+    const { status, body } = await api(backend, 'GET', '/api/scaffolder/v2/actions');
+    expect(status).toBe(200);
+    const ids = body.map((a: { id: string }) => a.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'microservice:service:render',
+        'microservice:publish:local',
+        'microservice:catalog:register',
+      ]),
+    );
+    const location = await waitForEntity(backend, 'location:default/cross-stack-microservices');
+    expect(location.spec.targets).toContain('./templates/microservice/template.yaml');
+    await waitForEntity(backend, 'group:default/team-a');
+    await waitForEntity(backend, 'template:default/microservice');
+  });
+
+  it('runs fetch:template → publish:local → catalog:register (file) through the task API', async () => {
+    const fixture = path.join(__dirname, 'fixtures/hello/template.yaml');
+    const added = await api(backend, 'POST', '/api/catalog/locations', { type: 'file', target: fixture });
+    expect(added.status).toBe(201);
+    await waitForEntity(backend, 'template:default/e2e-hello');
+
+    const created = await api(backend, 'POST', '/api/scaffolder/v2/tasks', {
+      templateRef: 'template:default/e2e-hello',
+      values: { name: 'hello-svc', owner: 'group:default/team-a' },
+    });
+    expect(created.status).toBe(201);
+    const task = await waitForTask(backend, created.body.id);
+    expect({ status: task.status, log: task.status === 'completed' ? '' : await taskLog(backend, task.id) }).toEqual({
+      status: 'completed',
+      log: '',
+    });
+
+    const repoPath = path.join(backend.reposDir, 'hello-svc');
+    const commits = await git.log({ fs, dir: repoPath });
+    expect(commits).toHaveLength(1);
+    expect((await git.listFiles({ fs, dir: repoPath })).sort()).toEqual(['README.md', 'catalog-info.yaml']);
+    expect(fs.readFileSync(path.join(repoPath, 'README.md'), 'utf8')).toBe('# hello-svc\n');
+
+    const entity = await waitForEntity(backend, 'component:default/hello-svc');
+    expect(entity.spec.owner).toBe('group:default/team-a');
+    expect(entity.metadata.annotations['backstage.io/managed-by-location']).toBe(
+      `file:${path.join(repoPath, 'catalog-info.yaml')}`,
+    );
+  });
+});

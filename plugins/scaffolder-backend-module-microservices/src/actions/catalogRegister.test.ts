@@ -1,0 +1,82 @@
+import { createMockDirectory } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { createCatalogRegisterAction } from './catalogRegister';
+
+describe('microservice:catalog:register', () => {
+  const dir = createMockDirectory();
+  const config = () =>
+    new ConfigReader({ microservices: { localPublish: { directory: dir.resolve('repos') } } });
+  const component = { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'billing-api' }, spec: {} };
+  const api = { apiVersion: 'backstage.io/v1alpha1', kind: 'API', metadata: { name: 'billing-api' }, spec: {} };
+
+  function setup(entities: object[] = [api, component], exists = false) {
+    const catalog = catalogServiceMock.mock({
+      addLocation: jest.fn(async req => ({
+        location: { id: '1', type: req.type!, target: req.target },
+        entities: req.dryRun ? (entities as any) : [],
+        exists,
+      })),
+    });
+    return { catalog, action: createCatalogRegisterAction({ catalog, config: config() }) };
+  }
+
+  beforeEach(() => dir.setContent({ repos: { 'billing-api': { 'catalog-info.yaml': 'kind: Component' } } }));
+
+  const run = async (action: any, input: object) => {
+    const ctx = createMockActionContext({ input: input as any });
+    await action.handler(ctx);
+    return ctx;
+  };
+
+  it('registers a url location after validating it, and outputs the Component', async () => {
+    const { catalog, action } = setup();
+    const url = 'https://github.com/acme/billing-api/blob/main/catalog-info.yaml';
+    const ctx = await run(action, { catalogInfoUrl: url });
+    expect(catalog.addLocation).toHaveBeenNthCalledWith(1, { type: 'url', target: url, dryRun: true }, expect.anything());
+    expect(catalog.addLocation).toHaveBeenNthCalledWith(2, { type: 'url', target: url }, expect.anything());
+    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/billing-api');
+    expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', url);
+  });
+
+  it('registers a file location inside the publishing directory', async () => {
+    const { catalog, action } = setup();
+    const file = dir.resolve('repos/billing-api/catalog-info.yaml');
+    await run(action, { catalogInfoUrl: `file://${file}` });
+    expect(catalog.addLocation).toHaveBeenLastCalledWith({ type: 'file', target: file }, expect.anything());
+  });
+
+  it('refuses file locations outside the publishing directory and unknown schemes', async () => {
+    const { catalog, action } = setup();
+    await expect(run(action, { catalogInfoUrl: 'file:///etc/passwd' })).rejects.toThrow(
+      /catalogInfoUrl: file locations must be inside the local publishing directory/,
+    );
+    await expect(run(action, { catalogInfoUrl: 'ftp://x/catalog-info.yaml' })).rejects.toThrow(
+      /catalogInfoUrl: 'ftp:\/\/x\/catalog-info.yaml' must be an http\(s\):\/\/ or file:\/\/ URL/,
+    );
+    expect(catalog.addLocation).not.toHaveBeenCalled();
+  });
+
+  it('does not add a location that already exists', async () => {
+    const { catalog, action } = setup([component], true);
+    await run(action, { catalogInfoUrl: 'https://example.com/catalog-info.yaml' });
+    expect(catalog.addLocation).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails with a clear message when the catalog refuses, and adds nothing', async () => {
+    const catalog = catalogServiceMock.mock({
+      addLocation: jest.fn(async () => {
+        throw new Error('Policy check failed: Malformed envelope');
+      }),
+    });
+    const action = createCatalogRegisterAction({ catalog, config: config() });
+    await expect(run(action, { catalogInfoUrl: 'https://example.com/c.yaml' })).rejects.toThrow(
+      'The catalog refused url location https://example.com/c.yaml: Policy check failed: Malformed envelope',
+    );
+    expect(catalog.addLocation).toHaveBeenCalledTimes(1);
+    const ctx = await run(action, { catalogInfoUrl: 'https://example.com/c.yaml', optional: true });
+    expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', 'https://example.com/c.yaml');
+    expect(ctx.output).not.toHaveBeenCalledWith('entityRef', expect.anything());
+  });
+});

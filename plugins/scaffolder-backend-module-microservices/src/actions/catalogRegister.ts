@@ -1,0 +1,89 @@
+import type { Config } from '@backstage/config';
+import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { examples } from './catalogRegister.examples';
+import { localReposDirectory } from './publishLocal';
+
+export const CATALOG_REGISTER_ID = 'microservice:catalog:register';
+
+/** The entity a registration is "about": the Component when there is one, like the built-in action. */
+function mainEntity(entities: Entity[]): Entity | undefined {
+  const real = entities.filter(e => !e.metadata.name.startsWith('generated-'));
+  return real.find(e => e.kind === 'Component') ?? real[0] ?? entities[0];
+}
+
+/**
+ * Registers a catalog-info file: an http(s) URL as a `url` location (as `catalog:register` does), or a
+ * `file://` URL inside the local publishing directory as a `file` location, which the built-in cannot.
+ */
+export function createCatalogRegisterAction(options: { catalog: CatalogService; config?: Config }) {
+  const { catalog, config } = options;
+  return createTemplateAction({
+    id: CATALOG_REGISTER_ID,
+    description:
+      'Registers a catalog-info.yaml in the catalog: a url location, or a file location for repositories published locally',
+    examples,
+    schema: {
+      input: {
+        catalogInfoUrl: z =>
+          z.string({
+            description: 'http(s) URL of the catalog-info.yaml, or file:// URL of one in a locally published repository',
+          }),
+        optional: z =>
+          z.boolean({ description: 'Log instead of failing when the catalog refuses; default false' }).optional(),
+      },
+      output: {
+        entityRef: z => z.string({ description: 'The registered Component (or first entity)' }).optional(),
+        catalogInfoUrl: z => z.string({ description: 'What was registered' }),
+      },
+    },
+    async handler(ctx) {
+      const { catalogInfoUrl } = ctx.input;
+      const optional = ctx.input.optional ?? false;
+      let location: { type: 'url' | 'file'; target: string };
+      if (/^https?:\/\//.test(catalogInfoUrl ?? '')) {
+        location = { type: 'url', target: catalogInfoUrl };
+      } else if (/^file:\/\//.test(catalogInfoUrl ?? '')) {
+        const file = fileURLToPath(catalogInfoUrl);
+        // A file location makes the backend read the file: only files in published local repositories.
+        const reposDir = localReposDirectory(config);
+        const relative = path.relative(reposDir, file);
+        if (relative.startsWith('..') || path.isAbsolute(relative)) {
+          throw new InputError(
+            `catalogInfoUrl: file locations must be inside the local publishing directory ${reposDir}`,
+          );
+        }
+        if (!fs.existsSync(file)) throw new InputError(`catalogInfoUrl: ${file} does not exist`);
+        location = { type: 'file', target: file };
+      } else {
+        throw new InputError(
+          `catalogInfoUrl: '${catalogInfoUrl}' must be an http(s):// or file:// URL`,
+        );
+      }
+
+      ctx.logger.info(`Registering ${location.type} location ${location.target} in the catalog`);
+      const credentials = await ctx.getInitiatorCredentials();
+      try {
+        // Validate first, so a refused file never leaves a dangling location behind.
+        const preview = await catalog.addLocation({ ...location, dryRun: true }, { credentials });
+        const entity = mainEntity(preview.entities);
+        if (!preview.exists) {
+          await catalog.addLocation(location, { credentials });
+        }
+        if (entity) ctx.output('entityRef', stringifyEntityRef(entity));
+      } catch (error) {
+        const message = `The catalog refused ${location.type} location ${location.target}: ${
+          error instanceof Error ? error.message : String(error)
+        }`;
+        if (!optional) throw new Error(message);
+        ctx.logger.warn(message);
+      }
+      ctx.output('catalogInfoUrl', catalogInfoUrl);
+    },
+  });
+}

@@ -1,0 +1,23 @@
+import { InputError } from '@backstage/errors';
+import { goStack } from './go';
+import { rustStack } from './rust';
+import type { StackDefinition } from './types';
+
+/** The stacks this package generates and proves in its conformance tier. */
+export const stacks: ReadonlyArray<StackDefinition> = [goStack, rustStack];
+
+/** Stacks in the product's plan that have no proven skeleton yet. */
+const PLANNED = new Set(['dotnet']);
+
+export function findStack(id: unknown): StackDefinition {
+  const stack = stacks.find(s => s.id === id);
+  if (stack) return stack;
+  const offered = stacks.map(s => s.id).join(', ');
+  if (typeof id === 'string' && PLANNED.has(id)) {
+    throw new InputError(`stack: '${id}' is not available yet; choose one of ${offered}`);
+  }
+  throw new InputError(`stack: '${String(id)}' is unknown; choose one of ${offered}`);
+}
+
+export { resourceNames, titleFromName, validateServiceName, DNS_LABEL_PATTERN } from './names';
+export type { ServiceSpec, StackDefinition } from './types';

@@ -1,0 +1,88 @@
+import { InputError } from '@backstage/errors';
+
+/** A Kubernetes DNS-1123 label: what a service name must be, since it names Deployments and DNS records. */
+export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const dnsLabel = new RegExp(DNS_LABEL_PATTERN);
+
+export function validateServiceName(name: unknown, field = 'name'): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InputError(`${field}: required, a DNS-1123 label such as 'billing-api'`);
+  }
+  if (name.length > 63) {
+    throw new InputError(
+      `${field}: '${name.slice(0, 20)}…' is ${name.length} characters; a DNS-1123 label has at most 63`,
+    );
+  }
+  if (!dnsLabel.test(name)) {
+    throw new InputError(
+      `${field}: '${name}' is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/** A resource name: lowercase words joined by '-', starting with a letter (it becomes a type, a table and a path). */
+const RESOURCE_PATTERN = /^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/;
+
+const words = (kebab: string) => kebab.split('-');
+const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+export function pluralize(word: string): string {
+  if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
+  if (/(s|x|z|ch|sh)$/.test(word)) return `${word}es`;
+  return `${word}s`;
+}
+
+export interface ResourceNames {
+  singular: string;
+  plural: string;
+  pascal: string;
+  pascalPlural: string;
+  camel: string;
+  camelPlural: string;
+  snake: string;
+  snakePlural: string;
+  table: string;
+  path: string;
+}
+
+// Names that would clash with the generated code's own identifiers or with SQL in every stack.
+const RESERVED_RESOURCES = new Set(['health', 'ready', 'metrics', 'error', 'errors', 'config', 'item', 'items']);
+
+export function resourceNames(singular: unknown, plural?: unknown): ResourceNames {
+  const field = 'resource';
+  if (typeof singular !== 'string' || !RESOURCE_PATTERN.test(singular) || singular.length > 40) {
+    throw new InputError(
+      `${field}: '${String(singular)}' must be lowercase words joined by '-', starting with a letter, at most 40 characters (e.g. 'user', 'line-item')`,
+    );
+  }
+  if (RESERVED_RESOURCES.has(singular)) {
+    throw new InputError(`${field}: '${singular}' is reserved by the generated service; choose another name`);
+  }
+  const pluralName = plural === undefined || plural === '' ? pluralize(singular) : plural;
+  if (typeof pluralName !== 'string' || !RESOURCE_PATTERN.test(pluralName) || pluralName === singular) {
+    throw new InputError(
+      `resourcePlural: '${String(pluralName)}' must be lowercase words joined by '-' and differ from the singular`,
+    );
+  }
+  const pascal = words(singular).map(capitalize).join('');
+  const pascalPlural = words(pluralName).map(capitalize).join('');
+  const snake = words(singular).join('_');
+  const snakePlural = words(pluralName).join('_');
+  return {
+    singular,
+    plural: pluralName,
+    pascal,
+    pascalPlural,
+    camel: pascal.charAt(0).toLowerCase() + pascal.slice(1),
+    camelPlural: pascalPlural.charAt(0).toLowerCase() + pascalPlural.slice(1),
+    snake,
+    snakePlural,
+    table: snakePlural,
+    path: `/api/v1/${pluralName}`,
+  };
+}
+
+export function titleFromName(name: string): string {
+  return words(name).map(capitalize).join(' ');
+}
