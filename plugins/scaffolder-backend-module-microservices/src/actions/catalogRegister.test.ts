@@ -13,11 +13,11 @@ describe('microservice:catalog:register', () => {
 
   function setup(entities: object[] = [api, component], exists = false) {
     const catalog = catalogServiceMock.mock({
-      addLocation: jest.fn(async req => ({
-        location: { id: '1', type: req.type!, target: req.target },
+      addLocation: jest.fn(async (req: any) => ({
+        location: { id: '1', type: req.type, target: req.target },
         entities: req.dryRun ? (entities as any) : [],
         exists,
-      })),
+      })) as any,
     });
     return { catalog, action: createCatalogRegisterAction({ catalog, config: config() }) };
   }

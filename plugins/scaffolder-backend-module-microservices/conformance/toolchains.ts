@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Gate {
+  title: string;
+  command: string;
+  args: string[];
+  /** Extra check on a successful run's output (e.g. `gofmt -l` must print nothing). */
+  expectEmptyOutput?: boolean;
+  /** Needs DATABASE_URL (the repository's own PostgreSQL test). */
+  needsDatabase?: boolean;
+}
+
+/** How the conformance tier builds and checks one stack's generated repository. */
+export interface StackToolchain {
+  stack: string;
+  /** Command that must be on PATH for the stack to run. */
+  probe: string[];
+  env: Record<string, string>;
+  gates: Gate[];
+  /** Builds the service and returns the binary's path. */
+  build(repo: string, packageName: string): { command: string; args: string[]; binary: string };
+}
+
+const cacheRoot = path.join(os.homedir(), '.cache', 'cross-stack');
+// Outside the throw-away folders, so repeated runs are incremental.
+export const CARGO_TARGET_DIR = process.env.CARGO_TARGET_DIR ?? path.join(cacheRoot, 'cargo-target');
+
+export const toolchains: StackToolchain[] = [
+  {
+    stack: 'go',
+    probe: ['go', 'version'],
+    env: { GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' },
+    gates: [
+      { title: 'gofmt -l .', command: 'gofmt', args: ['-l', '.'], expectEmptyOutput: true },
+      { title: 'go vet ./...', command: 'go', args: ['vet', './...'] },
+      { title: 'go test ./... (with DATABASE_URL)', command: 'go', args: ['test', '-count=1', './...'], needsDatabase: true },
+    ],
+    build: repo => ({
+      command: 'go',
+      args: ['build', '-trimpath', '-o', 'bin/api', './cmd/api'],
+      binary: path.join(repo, 'bin/api'),
+    }),
+  },
+  {
+    stack: 'rust',
+    probe: ['cargo', '--version'],
+    env: { CARGO_TARGET_DIR, CARGO_TERM_COLOR: 'never' },
+    gates: [
+      { title: 'cargo fmt --check', command: 'cargo', args: ['fmt', '--check'] },
+      {
+        title: 'cargo clippy --all-targets --locked -- -D warnings',
+        command: 'cargo',
+        args: ['clippy', '--all-targets', '--locked', '--', '-D', 'warnings'],
+      },
+      { title: 'cargo test --locked (with DATABASE_URL)', command: 'cargo', args: ['test', '--locked'], needsDatabase: true },
+    ],
+    build: (_repo, packageName) => ({
+      command: 'cargo',
+      args: ['build', '--release', '--locked'],
+      binary: path.join(CARGO_TARGET_DIR, 'release', packageName),
+    }),
+  },
+];
+
+/** Why a stack cannot run here, or undefined when its toolchain is on PATH. */
+export function missingToolchain(toolchain: StackToolchain): string | undefined {
+  const [command, ...args] = toolchain.probe;
+  const result = spawnSync(command, args, { stdio: 'pipe' });
+  return result.status === 0 ? undefined : `'${command}' is not on PATH`;
+}
+
+export function runGate(
+  gate: { command: string; args: string[] },
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs = 20 * 60_000,
+) {
+  const result = spawnSync(gate.command, gate.args, {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}`, error: result.error };
+}

@@ -1,0 +1,135 @@
+/*
+ * `yarn render --stack go --name billing-api --out DIR [--owner …] [--values answers.yaml] [--set key=value …]`
+ *
+ * Renders what the Create-component template's render steps render, through the same action handlers, keyed by
+ * the template's parameter names. On bad input it prints the InputError's message, exits 1 and leaves no DIR.
+ */
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
+import { createServiceRenderAction } from '../actions';
+import { loadTemplate, parameterDefaults, renderStepInput, validateActionInput } from './templateSteps';
+
+export const TEMPLATE_FILE = path.join(__dirname, '../../../../templates/microservice/template.yaml');
+
+/** The actions whose output is the repository's content (publishing and registration are not rendered). */
+export function renderActions(): TemplateAction<any, any, any>[] {
+  return [createServiceRenderAction()];
+}
+
+function stderrLogger(): LoggerService {
+  const write = (level: string) => (message: string) => process.stderr.write(`${level}: ${message}\n`);
+  const logger: LoggerService = {
+    error: write('error'),
+    warn: write('warn'),
+    info: write('info'),
+    debug: () => {},
+    child: () => logger,
+  };
+  return logger;
+}
+
+function coerce(value: string): unknown {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^-?\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+export interface RenderRequest {
+  parameters: Record<string, unknown>;
+  out: string;
+  templateFile?: string;
+}
+
+/** Renders into a staging directory beside `out` and moves it into place only when every step succeeded. */
+export async function renderFromTemplate(request: RenderRequest): Promise<string[]> {
+  const template = loadTemplate(request.templateFile ?? TEMPLATE_FILE);
+  const parameters = { ...parameterDefaults(template), ...request.parameters };
+  const out = path.resolve(request.out);
+  if (fs.existsSync(out)) throw new Error(`--out: ${out} already exists`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const staging = fs.mkdtempSync(path.join(path.dirname(out), `.${path.basename(out)}-`));
+  const actions = renderActions();
+  const files: string[] = [];
+  try {
+    for (const step of template.spec.steps) {
+      const action = actions.find(a => a.id === step.action);
+      if (!action) continue;
+      const input = renderStepInput(step.input ?? {}, { parameters }) as any;
+      validateActionInput(action, input);
+      const outputs: Record<string, unknown> = {};
+      await action.handler({
+        input,
+        workspacePath: staging,
+        logger: stderrLogger(),
+        output: (name: string, value: unknown) => {
+          outputs[name] = value;
+        },
+        checkpoint: async ({ fn }: { fn: () => Promise<any> }) => fn(),
+        createTemporaryDirectory: async () => fs.mkdtempSync(path.join(os.tmpdir(), 'render-')),
+        getInitiatorCredentials: async () => {
+          throw new Error('yarn render has no initiator');
+        },
+        task: { id: 'yarn-render' },
+        templateInfo: { entityRef: 'template:default/microservice', baseUrl: undefined } as any,
+      } as any);
+      files.push(...((outputs.files as string[]) ?? []));
+    }
+    fs.renameSync(staging, out);
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return files;
+}
+
+export function parseRenderArgs(argv: string[]): RenderRequest {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stack: { type: 'string' },
+      name: { type: 'string' },
+      owner: { type: 'string' },
+      description: { type: 'string' },
+      values: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.out) throw new Error('--out: required, the directory to create');
+  const cwd = process.env.INIT_CWD ?? process.cwd();
+  const parameters: Record<string, unknown> = { owner: 'group:default/team-a' };
+  if (values.values) {
+    Object.assign(parameters, parse(fs.readFileSync(path.resolve(cwd, values.values), 'utf8')) ?? {});
+  }
+  for (const pair of values.set ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--set: '${pair}' must be key=value`);
+    parameters[pair.slice(0, at)] = coerce(pair.slice(at + 1));
+  }
+  for (const key of ['stack', 'name', 'owner', 'description'] as const) {
+    if (values[key] !== undefined) parameters[key] = values[key];
+  }
+  return { parameters, out: path.resolve(cwd, values.out) };
+}
+
+async function main() {
+  try {
+    const request = parseRenderArgs(process.argv.slice(2));
+    const files = await renderFromTemplate(request);
+    process.stdout.write(`Rendered ${files.length} files into ${request.out}\n`);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+if (require.main === module) {
+  main();
+}
