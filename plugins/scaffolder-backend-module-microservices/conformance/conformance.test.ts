@@ -81,8 +81,9 @@ for (const toolchain of toolchains) {
       pg?.destroy();
       fs.rmSync(work, { recursive: true, force: true });
       summary.push(
-        `${toolchain.stack}: ran ${matrix.map(v => v.id).join(', ')} — ${passed.length} checks passed` +
-          (failed.length ? `, ${failed.length} FAILED: ${failed.join('; ')}` : ''),
+        `${toolchain.stack}: ran ${matrix.map(v => v.id).join(', ')} — ${passed.length} checks passed${
+          failed.length ? `, ${failed.length} FAILED: ${failed.join('; ')}` : ''
+        }`,
       );
     });
 

@@ -19,6 +19,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+async function readiness(baseUrl: string): Promise<{ ok: boolean; error: string }> {
+  try {
+    const response = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
+    // Consume the body, or the connection stays busy and later probes stall.
+    await response.text();
+    return { ok: response.ok, error: `status ${response.status}` };
+  } catch (error) {
+    return { ok: false, error: String((error as any)?.cause ?? error) };
+  }
+}
+
 export interface RunningBackend {
   baseUrl: string;
   reposDir: string;
@@ -66,16 +77,9 @@ export async function startBackend(options: { configs?: string[]; env?: Record<s
       child.kill('SIGKILL');
       throw new Error(`backend not ready within 120 s (${lastError}):\n${output.slice(-4000)}`);
     }
-    const ready = await fetch(`${baseUrl}/.backstage/health/v1/readiness`).then(
-      async r => {
-        await r.text();
-        return r.ok;
-      },
-      e => {
-        lastError = String(e?.cause ?? e);
-        return false;
-      },
-    );
+    const probe = await readiness(baseUrl);
+    lastError = probe.error;
+    const ready = probe.ok;
     if (ready) break;
     await new Promise(r => setTimeout(r, 500));
   }

@@ -8,11 +8,11 @@ type Z = typeof zImpl;
 export const stack = (z: Z) =>
   z.string({ description: "Language stack: 'go' or 'rust' ('dotnet' is planned)" });
 
+// The DNS-1123 rule is checked in the handler, whose error explains the rule better than a schema pattern.
 export const name = (z: Z) =>
-  z
-    .string({ description: "Service name, a DNS-1123 label such as 'billing-api'" })
-    .max(63)
-    .regex(new RegExp(DNS_LABEL_PATTERN));
+  z.string({
+    description: `Service name, a DNS-1123 label such as 'billing-api' (${DNS_LABEL_PATTERN}, at most 63 characters)`,
+  });
 
 export const description = (z: Z) =>
   z.string({ description: 'What the service does (free text, kept literally)' }).optional();

@@ -4,7 +4,7 @@
  * Renders what the Create-component template's render steps render, through the same action handlers, keyed by
  * the template's parameter names. On bad input it prints the InputError's message, exits 1 and leaves no DIR.
  */
-import type { LoggerService } from '@backstage/backend-plugin-api';
+import { resolvePackagePath, type LoggerService } from '@backstage/backend-plugin-api';
 import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,9 +12,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { createServiceRenderAction } from '../actions';
+import { PACKAGE_NAME } from '../stacks/prepareService';
 import { loadTemplate, parameterDefaults, renderStepInput, validateActionInput } from './templateSteps';
 
-export const TEMPLATE_FILE = path.join(__dirname, '../../../../templates/microservice/template.yaml');
+// The template lives at the repository root, beside the package.
+export const TEMPLATE_FILE = resolvePackagePath(PACKAGE_NAME, '../../templates/microservice/template.yaml');
 
 /** The actions whose output is the repository's content (publishing and registration are not rendered). */
 export function renderActions(): TemplateAction<any, any, any>[] {
@@ -52,7 +54,8 @@ export async function renderFromTemplate(request: RenderRequest): Promise<string
   const parameters = { ...parameterDefaults(template), ...request.parameters };
   const out = path.resolve(request.out);
   if (fs.existsSync(out)) throw new Error(`--out: ${out} already exists`);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
+  // The first directory created for the parent, removed again on failure.
+  const createdParent = fs.mkdirSync(path.dirname(out), { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(out), `.${path.basename(out)}-`));
   const actions = renderActions();
   const files: string[] = [];
@@ -82,7 +85,7 @@ export async function renderFromTemplate(request: RenderRequest): Promise<string
     }
     fs.renameSync(staging, out);
   } catch (error) {
-    fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(createdParent ?? staging, { recursive: true, force: true });
     throw error;
   }
   return files;

@@ -43,7 +43,7 @@ export function renderStepInput(input: JsonValue, context: object): JsonValue | 
   if (typeof input === 'string') {
     const sole = soleExpression.exec(input.trim());
     if (sole && !sole[1].includes('}}')) {
-      const json = env.renderString(`{{ (${sole[1]}) | dump }}`, context);
+      const json = env.renderString(`\${{ (${sole[1]}) | dump }}`, context);
       return json === '' ? undefined : JSON.parse(json);
     }
     return env.renderString(input, context);

@@ -118,7 +118,7 @@ describe('renderSkeleton', () => {
     const content: Record<string, string> = {};
     for (let i = 1; i <= 60; i++) {
       const name = `file-${String(i).padStart(2, '0')}.txt.njk`;
-      content[name] = i === 30 ? '${{ values.nope }}' : '${{ values.name }} ${{ loop_index | default(' + i + ') }}';
+      content[name] = i === 30 ? '${{ values.nope }}' : `\${{ values.name }} ${i}`;
     }
     skeleton.setContent(content);
     await expect(render()).rejects.toThrow(/file-30\.txt\.njk: undefined variable 'values\.nope'/);

@@ -145,7 +145,8 @@ export async function planSkeleton(
     }
     seen.add(file.path);
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Byte order, not locale order: the same on every machine (paths are unique).
+  return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 async function exists(p: string): Promise<boolean> {
