@@ -38,7 +38,7 @@ describe('microservice:service:render', () => {
         'README.md',
         'mkdocs.yml',
         'docs/index.md',
-        'migrations/0001_create_table.sql',
+        'migrations/0001_create_users.sql',
       ]),
     );
     expect(files.some(f => f.endsWith('.njk'))).toBe(false);
@@ -96,7 +96,7 @@ describe('microservice:service:render', () => {
     expect(resource.spec).toMatchObject({ type: 'database', owner: 'group:default/team-a' });
 
     expect(parse(read('openapi.yaml')).info.description).toBe(HOSTILE);
-    expect(parse(read('mkdocs.yml')).site_name).toContain('billing-api');
+    expect(parse(read('mkdocs.yml')).site_name).toBe('Billing Api');
     expect(read('README.md')).toContain(HOSTILE);
   });
 
@@ -104,7 +104,7 @@ describe('microservice:service:render', () => {
     await run({ stack: 'go', name: 'crm', owner: 'group:default/team-a', resource: 'customer' });
     const openapi = parse(read('openapi.yaml'));
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/customers', '/api/v1/customers/{id}']));
-    expect(read('migrations/0001_create_table.sql')).toMatch(/CREATE TABLE IF NOT EXISTS customers/i);
+    expect(read('migrations/0001_create_customers.sql')).toMatch(/CREATE TABLE IF NOT EXISTS "customers"/);
   });
 
   it('renders the Rust skeleton with a Cargo.lock whose root package follows the name, in cargo order', async () => {
