@@ -7,5 +7,11 @@ export interface Config {
        */
       directory?: string;
     };
+    embedded?: {
+      /**
+       * Let the catalog accept `file` locations (embedded development backend only; never in production).
+       */
+      allowFileLocations?: boolean;
+    };
   };
 }

@@ -1,7 +1,7 @@
 /*
- * The embedded portal backend that `yarn start` runs: catalog + scaffolder + this module, with the settings of
- * the root app-config.yaml (SQLite in memory, local publishing, no credentials). With
- * app-config.production.yaml it runs on PostgreSQL and publishes to an SCM instead.
+ * The portal backend that `yarn start` runs: catalog + scaffolder + this module. With the root app-config.yaml it
+ * is the embedded default (SQLite in memory, local publishing, file locations, no credentials); adding
+ * app-config.production.yaml runs it on PostgreSQL with SCM publishing and url registration only.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { catalogModuleAllowFileLocations } from './allowFileLocations';
@@ -10,9 +10,8 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
 backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
 backend.add(import('../src'));
-// Only the embedded default publishes locally and registers file locations.
-if (process.env.MICROSERVICES_PRODUCTION !== 'true') {
-  backend.add(catalogModuleAllowFileLocations);
-}
+backend.add(catalogModuleAllowFileLocations);
 backend.start();

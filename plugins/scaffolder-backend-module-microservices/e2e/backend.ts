@@ -32,6 +32,8 @@ async function readiness(baseUrl: string): Promise<{ ok: boolean; error: string 
 
 export interface RunningBackend {
   baseUrl: string;
+  /** Bearer token for backends that require authentication. */
+  token?: string;
   reposDir: string;
   logs(): string;
   stop(): Promise<void>;
@@ -41,10 +43,12 @@ export interface RunningBackend {
  * Starts the real embedded backend (`dev/index.ts`, as `yarn start` does) on a free port, with its own
  * repository directory and any extra config files, and waits until it is ready.
  */
-export async function startBackend(options: { configs?: string[]; env?: Record<string, string> } = {}): Promise<RunningBackend> {
+export async function startBackend(
+  options: { configs?: string[]; env?: Record<string, string>; reposDir?: string; token?: string } = {},
+): Promise<RunningBackend> {
   const port = await freePort();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'microservices-e2e-'));
-  const reposDir = path.join(work, 'repos');
+  const reposDir = options.reposDir ?? path.join(work, 'repos');
   const configArgs = [path.join(REPO_ROOT, 'app-config.yaml'), ...(options.configs ?? [])].flatMap(c => ['--config', c]);
   let output = '';
   const child: ChildProcess = spawn(
@@ -85,6 +89,7 @@ export async function startBackend(options: { configs?: string[]; env?: Record<s
   }
   return {
     baseUrl,
+    token: options.token,
     reposDir,
     logs: () => output,
     async stop() {
@@ -107,7 +112,10 @@ export async function api<T = any>(
 ): Promise<{ status: number; body: T }> {
   const response = await fetch(`${backend.baseUrl}${urlPath}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(backend.token ? { authorization: `Bearer ${backend.token}` } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
