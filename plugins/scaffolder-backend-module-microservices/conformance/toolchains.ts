@@ -19,8 +19,11 @@ export interface StackToolchain {
   probe: string[];
   env: Record<string, string>;
   gates: Gate[];
-  /** Builds the service and returns the binary's path. */
-  build(repo: string, packageName: string): { command: string; args: string[]; binary: string };
+  /**
+   * Where `make build` leaves the binary. `make build` is the generated repository's one build entrypoint: its
+   * Dockerfile's build stage and its CI pipeline call it too, so building through it here proves both.
+   */
+  binary(repo: string, packageName: string): string;
 }
 
 const cacheRoot = path.join(os.homedir(), '.cache', 'cross-stack');
@@ -37,11 +40,7 @@ export const toolchains: StackToolchain[] = [
       { title: 'go vet ./...', command: 'go', args: ['vet', './...'] },
       { title: 'go test ./... (with DATABASE_URL)', command: 'go', args: ['test', '-count=1', './...'], needsDatabase: true },
     ],
-    build: repo => ({
-      command: 'go',
-      args: ['build', '-trimpath', '-o', 'bin/api', './cmd/api'],
-      binary: path.join(repo, 'bin/api'),
-    }),
+    binary: repo => path.join(repo, 'bin/api'),
   },
   {
     stack: 'rust',
@@ -56,13 +55,11 @@ export const toolchains: StackToolchain[] = [
       },
       { title: 'cargo test --locked (with DATABASE_URL)', command: 'cargo', args: ['test', '--locked'], needsDatabase: true },
     ],
-    build: (_repo, packageName) => ({
-      command: 'cargo',
-      args: ['build', '--release', '--locked'],
-      binary: path.join(CARGO_TARGET_DIR, 'release', packageName),
-    }),
+    binary: (_repo, packageName) => path.join(CARGO_TARGET_DIR, 'release', packageName),
   },
 ];
+
+export const BUILD_ENTRYPOINT = { command: 'make', args: ['build'] };
 
 /** Why a stack cannot run here, or undefined when its toolchain is on PATH. */
 export function missingToolchain(toolchain: StackToolchain): string | undefined {

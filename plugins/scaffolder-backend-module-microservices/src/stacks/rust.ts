@@ -13,15 +13,16 @@ const RUST_KEYWORDS = new Set(
 );
 const CARGO_RESERVED = new Set(['test', 'core', 'std', 'alloc', 'proc_macro', 'proc-macro', 'build', 'deps', 'examples', 'incremental']);
 
-/** The lock file the skeleton was verified with, generated for this package name. */
+/** The lock files the skeleton was verified with, generated for this package name. */
 const BASE_PACKAGE = 'billing-api';
 
 export const rustCrateName = (name: string) => name.replace(/-/g, '_');
 
-async function baseLock(): Promise<string> {
+// Auth adds jsonwebtoken and its dependencies, so each variant has its own lock (cargo --locked compares bytes).
+async function baseLock(auth: boolean): Promise<string> {
   const file = resolvePackagePath(
     '@cross-stack/plugin-scaffolder-backend-module-microservices',
-    'skeletons/data/rust/Cargo.lock',
+    `skeletons/data/rust/${auth ? 'Cargo.lock' : 'Cargo.noauth.lock'}`,
   );
   return fs.readFile(file, 'utf8');
 }
@@ -77,7 +78,7 @@ export const rustStack: StackDefinition = {
     }
   },
   async values(spec) {
-    const lock = await baseLock();
+    const lock = await baseLock(spec.auth);
     const crate = rustCrateName(spec.name);
     const clash = lockPackageNames(lock).find(
       n => n !== BASE_PACKAGE && (n === spec.name || rustCrateName(n) === crate),
