@@ -7,11 +7,5 @@ export interface Config {
        */
       directory?: string;
     };
-    embedded?: {
-      /**
-       * Let the catalog accept `file` locations (embedded development backend only; never in production).
-       */
-      allowFileLocations?: boolean;
-    };
   };
 }

@@ -67,7 +67,9 @@ export async function startService(binary: string, env: Record<string, string>, 
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode} before ready:\n${output.slice(-3000)}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`service exited with ${child.exitCode ?? child.signalCode} before ready:\n${output.slice(-3000)}`);
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`service not ready within 60 s:\n${output.slice(-3000)}`);

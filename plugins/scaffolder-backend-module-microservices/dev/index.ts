@@ -1,10 +1,10 @@
 /*
  * The portal backend that `yarn start` runs: catalog + scaffolder + this module. With the root app-config.yaml it
- * is the embedded default (SQLite in memory, local publishing, file locations, no credentials); adding
- * app-config.production.yaml runs it on PostgreSQL with SCM publishing and url registration only.
+ * is the embedded default (SQLite in memory, local publishing, no credentials); adding
+ * app-config.production.yaml runs it on PostgreSQL with SCM publishing and authentication.
  */
 import { createBackend } from '@backstage/backend-defaults';
-import { catalogModuleAllowFileLocations } from './allowFileLocations';
+import { localRepositoryReaderFactory } from './localRepositoryReader';
 
 const backend = createBackend();
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -13,5 +13,6 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
 backend.add(import('../src'));
-backend.add(catalogModuleAllowFileLocations);
+// Lets the catalog read locally published repositories through file:// URLs (and nothing else on the host).
+backend.add(localRepositoryReaderFactory);
 backend.start();

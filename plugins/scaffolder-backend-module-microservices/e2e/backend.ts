@@ -76,7 +76,9 @@ export async function startBackend(
   const deadline = Date.now() + 120_000;
   let lastError = '';
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`backend exited (${child.exitCode}):\n${output.slice(-4000)}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`backend exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-4000)}`);
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`backend not ready within 120 s (${lastError}):\n${output.slice(-4000)}`);
@@ -158,4 +160,11 @@ export async function waitForEntity(backend: RunningBackend, ref: string, timeou
     if (Date.now() > deadline) throw new Error(`entity ${ref} not in the catalog after ${timeoutMs} ms`);
     await new Promise(r => setTimeout(r, 500));
   }
+}
+
+/** The task's output (links, text), from its completion event. */
+export async function taskOutput(backend: RunningBackend, taskId: string): Promise<any> {
+  const { body } = await api(backend, 'GET', `/api/scaffolder/v2/tasks/${taskId}/events`);
+  const completion = (Array.isArray(body) ? body : []).find((e: any) => e.type === 'completion');
+  return completion?.body?.output;
 }

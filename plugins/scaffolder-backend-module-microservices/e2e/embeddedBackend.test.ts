@@ -1,6 +1,8 @@
 import git from 'isomorphic-git';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { stringify } from 'yaml';
 import { api, startBackend, taskLog, waitForEntity, waitForTask, type RunningBackend } from './backend';
 
 jest.setTimeout(240_000);
@@ -9,7 +11,21 @@ describe('embedded portal backend', () => {
   let backend: RunningBackend;
 
   beforeAll(async () => {
-    backend = await startBackend();
+    // The fixture template joins the root catalog-info.yaml in the catalog's config locations (config arrays
+    // replace each other, so both are listed).
+    const extra = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-config-')), 'app-config.yaml');
+    fs.writeFileSync(
+      extra,
+      stringify({
+        catalog: {
+          locations: [
+            { type: 'file', target: '../../catalog-info.yaml' },
+            { type: 'file', target: path.join(__dirname, 'fixtures/hello/template.yaml'), rules: [{ allow: ['Template'] }] },
+          ],
+        },
+      }),
+    );
+    backend = await startBackend({ configs: [extra] });
   });
 
   afterAll(async () => {
@@ -33,10 +49,7 @@ describe('embedded portal backend', () => {
     await waitForEntity(backend, 'template:default/microservice');
   });
 
-  it('runs fetch:template → publish:local → catalog:register (file) through the task API', async () => {
-    const fixture = path.join(__dirname, 'fixtures/hello/template.yaml');
-    const added = await api(backend, 'POST', '/api/catalog/locations', { type: 'file', target: fixture });
-    expect(added.status).toBe(201);
+  it('runs fetch:template → publish:local → catalog:register (file:// URL) through the task API', async () => {
     await waitForEntity(backend, 'template:default/e2e-hello');
 
     const created = await api(backend, 'POST', '/api/scaffolder/v2/tasks', {
@@ -59,7 +72,7 @@ describe('embedded portal backend', () => {
     const entity = await waitForEntity(backend, 'component:default/hello-svc');
     expect(entity.spec.owner).toBe('group:default/team-a');
     expect(entity.metadata.annotations['backstage.io/managed-by-location']).toBe(
-      `file:${path.join(repoPath, 'catalog-info.yaml')}`,
+      `url:file://${path.join(repoPath, 'catalog-info.yaml')}`,
     );
   });
 });

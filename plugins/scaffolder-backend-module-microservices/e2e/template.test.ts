@@ -5,7 +5,7 @@ import git from 'isomorphic-git';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stacks } from '../src/stacks';
-import { api, startBackend, taskLog, waitForEntity, waitForTask, type RunningBackend } from './backend';
+import { api, startBackend, taskLog, taskOutput, waitForEntity, waitForTask, type RunningBackend } from './backend';
 
 jest.setTimeout(300_000);
 
@@ -71,8 +71,12 @@ describe('microservice template on the embedded backend', () => {
     const resource = await waitForEntity(backend, `resource:default/${name}-db`);
     expect(resource.spec).toMatchObject({ type: 'database', owner: 'group:default/team-a' });
 
-    expect(task.output?.links?.[0]?.url).toBe(`file://${repoPath}`);
-    expect(task.output?.links?.[1]?.entityRef).toBe(`component:default/${name}`);
+    const output = await taskOutput(backend, task.id);
+    expect(output.links).toEqual([
+      { title: 'Repository', url: `file://${repoPath}` },
+      { title: 'Open in catalog', icon: 'catalog', entityRef: `component:default/${name}` },
+    ]);
+    expect(output.text[0].content).toContain(`**${name}** is ready`);
   });
 
   it('refuses a bad name with 400 naming the field, and creates nothing', async () => {

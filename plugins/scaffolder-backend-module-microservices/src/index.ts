@@ -6,6 +6,7 @@
 export { scaffolderModuleMicroservices as default } from './module';
 export {
   createCatalogRegisterAction,
+  createDeployRenderAction,
   createPublishLocalAction,
   createServiceRenderAction,
 } from './actions';

@@ -19,6 +19,7 @@ describe('scaffolderModuleMicroservices', () => {
     });
     expect(added.map(a => a.id).sort()).toEqual([
       'microservice:catalog:register',
+      'microservice:deploy:render',
       'microservice:publish:local',
       'microservice:service:render',
     ]);

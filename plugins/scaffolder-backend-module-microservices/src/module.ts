@@ -3,6 +3,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
   createCatalogRegisterAction,
+  createDeployRenderAction,
   createPublishLocalAction,
   createServiceRenderAction,
 } from './actions';
@@ -25,6 +26,7 @@ export const scaffolderModuleMicroservices = createBackendModule({
       async init({ scaffolder, catalog, config }) {
         scaffolder.addActions(
           createServiceRenderAction(),
+          createDeployRenderAction(),
           createPublishLocalAction({ config }),
           createCatalogRegisterAction({ catalog, config }),
         );

@@ -24,7 +24,7 @@ describe('microservice:catalog:register examples', () => {
     const ctx = await runExample(action, example, { context });
     expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/billing-api');
     expect(catalog.addLocation).toHaveBeenLastCalledWith(
-      expect.objectContaining({ type: expect.stringMatching(/^(url|file)$/) }),
+      expect.objectContaining({ type: 'url' }),
       expect.anything(),
     );
   });

@@ -40,11 +40,11 @@ describe('microservice:catalog:register', () => {
     expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', url);
   });
 
-  it('registers a file location inside the publishing directory', async () => {
+  it('registers a file:// URL inside the publishing directory as a url location', async () => {
     const { catalog, action } = setup();
-    const file = dir.resolve('repos/billing-api/catalog-info.yaml');
-    await run(action, { catalogInfoUrl: `file://${file}` });
-    expect(catalog.addLocation).toHaveBeenLastCalledWith({ type: 'file', target: file }, expect.anything());
+    const url = `file://${dir.resolve('repos/billing-api/catalog-info.yaml')}`;
+    await run(action, { catalogInfoUrl: url });
+    expect(catalog.addLocation).toHaveBeenLastCalledWith({ type: 'url', target: url }, expect.anything());
   });
 
   it('refuses file locations outside the publishing directory and unknown schemes', async () => {

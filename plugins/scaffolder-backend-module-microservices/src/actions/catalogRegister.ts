@@ -17,16 +17,23 @@ function mainEntity(entities: Entity[]): Entity | undefined {
   return real.find(e => e.kind === 'Component') ?? real[0] ?? entities[0];
 }
 
+// The catalog client's ResponseError carries the catalog's own explanation in its body.
+function describeError(error: unknown): string {
+  const detail = (error as { body?: { error?: { message?: string } } })?.body?.error?.message;
+  const message = error instanceof Error ? error.message : String(error);
+  return detail && !message.includes(detail) ? `${message}: ${detail}` : message;
+}
+
 /**
- * Registers a catalog-info file: an http(s) URL as a `url` location (as `catalog:register` does), or a
- * `file://` URL inside the local publishing directory as a `file` location, which the built-in cannot.
+ * Registers a catalog-info file as a `url` location: an http(s) URL (as `catalog:register` does), or a `file://`
+ * URL inside the local publishing directory, which the embedded backend reads with its local-repository reader.
  */
 export function createCatalogRegisterAction(options: { catalog: CatalogService; config?: Config }) {
   const { catalog, config } = options;
   return createTemplateAction({
     id: CATALOG_REGISTER_ID,
     description:
-      'Registers a catalog-info.yaml in the catalog: a url location, or a file location for repositories published locally',
+      'Registers a catalog-info.yaml in the catalog as a url location: from an SCM host, or file:// from a locally published repository',
     examples,
     schema: {
       input: {
@@ -45,12 +52,12 @@ export function createCatalogRegisterAction(options: { catalog: CatalogService; 
     async handler(ctx) {
       const { catalogInfoUrl } = ctx.input;
       const optional = ctx.input.optional ?? false;
-      let location: { type: 'url' | 'file'; target: string };
+      let location: { type: 'url'; target: string };
       if (/^https?:\/\//.test(catalogInfoUrl ?? '')) {
         location = { type: 'url', target: catalogInfoUrl };
       } else if (/^file:\/\//.test(catalogInfoUrl ?? '')) {
         const file = fileURLToPath(catalogInfoUrl);
-        // A file location makes the backend read the file: only files in published local repositories.
+        // Only files in published local repositories.
         const reposDir = localReposDirectory(config);
         const relative = path.relative(reposDir, file);
         if (relative.startsWith('..') || path.isAbsolute(relative)) {
@@ -59,7 +66,9 @@ export function createCatalogRegisterAction(options: { catalog: CatalogService; 
           );
         }
         if (!fs.existsSync(file)) throw new InputError(`catalogInfoUrl: ${file} does not exist`);
-        location = { type: 'file', target: file };
+        // A url location, read by the embedded backend's local-repository URL reader: relative placeholders
+        // ($text: ./openapi.yaml) resolve as for SCM URLs, and the catalog never needs `file` locations.
+        location = { type: 'url', target: catalogInfoUrl };
       } else {
         throw new InputError(
           `catalogInfoUrl: '${catalogInfoUrl}' must be an http(s):// or file:// URL`,
@@ -77,9 +86,7 @@ export function createCatalogRegisterAction(options: { catalog: CatalogService; 
         }
         if (entity) ctx.output('entityRef', stringifyEntityRef(entity));
       } catch (error) {
-        const message = `The catalog refused ${location.type} location ${location.target}: ${
-          error instanceof Error ? error.message : String(error)
-        }`;
+        const message = `The catalog refused ${location.type} location ${location.target}: ${describeError(error)}`;
         if (!optional) throw new Error(message);
         ctx.logger.warn(message);
       }

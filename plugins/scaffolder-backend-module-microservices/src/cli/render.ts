@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { createServiceRenderAction } from '../actions';
+import { createDeployRenderAction, createServiceRenderAction } from '../actions';
 import { PACKAGE_NAME } from '../stacks/prepareService';
 import { loadTemplate, parameterDefaults, renderStepInput, validateActionInput } from './templateSteps';
 
@@ -20,7 +20,7 @@ export const TEMPLATE_FILE = resolvePackagePath(PACKAGE_NAME, '../../templates/m
 
 /** The actions whose output is the repository's content (publishing and registration are not rendered). */
 export function renderActions(): TemplateAction<any, any, any>[] {
-  return [createServiceRenderAction()];
+  return [createServiceRenderAction(), createDeployRenderAction()];
 }
 
 function stderrLogger(): LoggerService {

@@ -1,0 +1,150 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { request } from '../conformance/service';
+import { sleep } from './stats';
+
+export interface BenchServer {
+  pid: number;
+  baseUrl: string;
+  /** From exec to the first `GET /ready` 200. */
+  startupMs: number;
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server binary and measures exec to the first `/ready` 200, polling every 5 ms; bounded. Unlike the
+ * conformance tier's `startService`, output goes to a file: a service under load writes a log line per request,
+ * which an in-memory pipe would collect without bound while competing with it for CPU.
+ */
+export async function startServer(
+  binary: string,
+  env: Record<string, string>,
+  port: number,
+  logFile: string,
+  timeoutMs = 60_000,
+): Promise<BenchServer> {
+  const log = fs.openSync(logFile, 'w');
+  const started = performance.now();
+  const child = spawn(binary, [], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  const exited = new Promise<void>(resolve =>
+    child.on('exit', () => resolve()),
+  );
+  const logTail = () => {
+    const text = fs.readFileSync(logFile, 'utf8');
+    return text.slice(-3000);
+  };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = started + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `${binary} exited with ${child.exitCode} before ready:\n${logTail()}`,
+      );
+    }
+    if (performance.now() > deadline) {
+      await stop();
+      throw new Error(
+        `${binary} not ready within ${timeoutMs} ms:\n${logTail()}`,
+      );
+    }
+    const ready = await request(baseUrl, 'GET', '/ready', {
+      timeoutMs: 2000,
+    }).then(
+      r => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    await sleep(5);
+  }
+  return {
+    pid: child.pid!,
+    baseUrl,
+    startupMs: performance.now() - started,
+    logTail,
+    stop,
+  };
+}
+
+/** Resident set size of a live process, from /proc/<pid>/status. */
+export function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!kb) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb[1]) / 1024;
+}
+
+/** Samples a process's RSS every `intervalMs` until stopped; `stop()` returns the peak. */
+export function sampleRss(pid: number, intervalMs = 200): { stop(): number } {
+  let peak = rssMiB(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMiB(pid));
+    } catch {
+      // the process is gone; the peak so far stands
+    }
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+const commandExists = (command: string) =>
+  spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+
+/**
+ * Makes a Debian package's command available, installing the package with apt-get when it is missing.
+ * Returns why it could not, or undefined.
+ */
+export function ensureDebianCommand(
+  command: string,
+  pkg: string,
+  log: (line: string) => void,
+): string | undefined {
+  if (commandExists(command)) return undefined;
+  const asRoot = process.getuid?.() === 0;
+  if (!asRoot && spawnSync('sudo', ['-n', 'true']).status !== 0) {
+    return `'${command}' is missing and installing '${pkg}' needs root (apt-get install -y ${pkg})`;
+  }
+  log(`installing '${pkg}' from Debian (apt-get), '${command}' is missing`);
+  const apt = (args: string[]) =>
+    spawnSync(
+      asRoot ? 'apt-get' : 'sudo',
+      asRoot ? args : ['-n', 'apt-get', ...args],
+      {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        encoding: 'utf8',
+        timeout: 10 * 60_000,
+      },
+    );
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', pkg],
+  ]) {
+    const result = apt(args);
+    if (result.status !== 0) {
+      return `apt-get ${args.join(' ')} failed: ${(
+        result.stderr || String(result.error ?? '')
+      )
+        .trim()
+        .slice(-500)}`;
+    }
+  }
+  return commandExists(command)
+    ? undefined
+    : `'${command}' still missing after installing '${pkg}'`;
+}

@@ -1,0 +1,162 @@
+import type { RenderResult } from './render';
+import type { ServiceResult } from './services';
+import type { TasksResult } from './tasks';
+
+/** `bench/results/latest.json`: exactly the fields the benchmark issue specifies. */
+export interface BenchResults {
+  render?: Pick<
+    RenderResult,
+    'oursMs' | 'fetchTemplateMs' | 'ratioVsFetchTemplate'
+  >;
+  tasks?: TasksResult;
+  services?: Record<string, ServiceResult>;
+}
+
+interface Target {
+  label: string;
+  holds: (value: number) => boolean;
+}
+
+const atMost = (limit: number, unit = ''): Target => ({
+  label: `≤ ${limit}${unit}`,
+  holds: v => v <= limit,
+});
+const below = (limit: number, unit = ''): Target => ({
+  label: `< ${limit}${unit}`,
+  holds: v => v < limit,
+});
+const atLeast = (limit: number): Target => ({
+  label: `≥ ${limit}`,
+  holds: v => v >= limit,
+});
+
+/** Idle RSS targets per stack; a stack without one is reported without a check. */
+const IDLE_RSS_TARGET_MIB: Record<string, number> = { go: 20, rust: 10 };
+
+interface Row {
+  measure: string;
+  value: string;
+  target?: Target;
+  raw?: number;
+}
+
+export interface TargetCheck {
+  measure: string;
+  value: string;
+  target: string;
+  met: boolean;
+}
+
+export function rows(
+  results: BenchResults,
+  context: {
+    renderRuns: number;
+    renderFiles: number;
+    sequential: number;
+    concurrent: number;
+    startups: number;
+  },
+): Row[] {
+  const out: Row[] = [];
+  const { render, tasks, services } = results;
+  if (render) {
+    out.push(
+      {
+        measure: `render: our engine, Go skeleton (${context.renderFiles} files, median of ${context.renderRuns})`,
+        value: `${render.oursMs} ms`,
+      },
+      {
+        measure: `render: fetch:template, same files (median of ${context.renderRuns})`,
+        value: `${render.fetchTemplateMs} ms`,
+      },
+      {
+        measure: 'render: ours / fetch:template',
+        value: String(render.ratioVsFetchTemplate),
+        raw: render.ratioVsFetchTemplate,
+        target: atMost(0.5),
+      },
+    );
+  }
+  if (tasks) {
+    out.push(
+      {
+        measure: `tasks: sequential p50 (${context.sequential} tasks, POST → completed)`,
+        value: `${tasks.sequentialP50Ms} ms`,
+        raw: tasks.sequentialP50Ms,
+        target: below(2000, ' ms'),
+      },
+      {
+        measure: 'tasks: sequential p95',
+        value: `${tasks.sequentialP95Ms} ms`,
+      },
+      {
+        measure: `tasks: concurrent p95 (${context.concurrent} submitted at once)`,
+        value: `${tasks.concurrentP95Ms} ms`,
+        raw: tasks.concurrentP95Ms,
+        target: below(5000, ' ms'),
+      },
+    );
+  }
+  for (const [stack, s] of Object.entries(services ?? {})) {
+    const rssLimit = IDLE_RSS_TARGET_MIB[stack];
+    out.push(
+      {
+        measure: `${stack}: GET /health, generated (req/s)`,
+        value: String(s.healthRps),
+      },
+      {
+        measure: `${stack}: GET /health, bare framework (req/s)`,
+        value: String(s.bareHealthRps),
+      },
+      {
+        measure: `${stack}: /health generated / bare`,
+        value: String(s.healthRpsRatioVsBare),
+        raw: s.healthRpsRatioVsBare,
+        target: atLeast(0.8),
+      },
+      {
+        measure: `${stack}: GET /api/v1/users/{id}, PostgreSQL (req/s)`,
+        value: String(s.userGetRps),
+      },
+      {
+        measure: `${stack}: idle RSS after start`,
+        value: `${s.idleRssMiB} MiB`,
+        raw: s.idleRssMiB,
+        target: rssLimit === undefined ? undefined : below(rssLimit, ' MiB'),
+      },
+      {
+        measure: `${stack}: peak RSS under load`,
+        value: `${s.loadRssMiB} MiB`,
+      },
+      {
+        measure: `${stack}: exec → /ready 200 (median of ${context.startups})`,
+        value: `${s.startupMs} ms`,
+      },
+    );
+  }
+  return out;
+}
+
+export function checks(table: Row[]): TargetCheck[] {
+  return table
+    .filter(r => r.target && r.raw !== undefined)
+    .map(r => ({
+      measure: r.measure,
+      value: r.value,
+      target: r.target!.label,
+      met: r.target!.holds(r.raw!),
+    }));
+}
+
+export function markdownTable(table: Row[]): string {
+  const lines = ['| measure | value | target | result |', '|---|---:|---|---|'];
+  for (const r of table) {
+    let result = '';
+    if (r.target && r.raw !== undefined)
+      result = r.target.holds(r.raw) ? 'met' : '**missed**';
+    lines.push(
+      `| ${r.measure} | ${r.value} | ${r.target?.label ?? ''} | ${result} |`,
+    );
+  }
+  return lines.join('\n');
+}

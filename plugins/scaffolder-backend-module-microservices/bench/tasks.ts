@@ -1,0 +1,146 @@
+/*
+ * Task benchmark: the real embedded backend (`yarn start`'s), the Create-component template submitted through the
+ * REST API, timed from just before the POST until a poll sees the task completed (render + local publish +
+ * catalog registration). First sequentially, then a burst submitted at once.
+ */
+import {
+  api,
+  startBackend,
+  taskLog,
+  waitForEntity,
+  type RunningBackend,
+} from '../e2e/backend';
+import { percentile, sleep } from './stats';
+
+export interface TasksResult {
+  sequentialP50Ms: number;
+  sequentialP95Ms: number;
+  concurrentP95Ms: number;
+}
+
+export interface TasksOptions {
+  sequential: number;
+  concurrent: number;
+  log: (line: string) => void;
+}
+
+export const TEMPLATE = 'template:default/microservice';
+const OWNER = 'group:default/team-a';
+const TASK_TIMEOUT_MS = 120_000;
+// The status is polled; the interval bounds the measurement error (and the load the polling adds).
+const SEQUENTIAL_POLL_MS = 20;
+const CONCURRENT_POLL_MS = 100;
+
+async function submit(
+  backend: RunningBackend,
+  name: string,
+): Promise<{ id: string; started: number }> {
+  const started = performance.now();
+  const { status, body } = await api(
+    backend,
+    'POST',
+    '/api/scaffolder/v2/tasks',
+    {
+      templateRef: TEMPLATE,
+      values: { name, owner: OWNER, stack: 'go' },
+    },
+  );
+  if (status !== 201)
+    throw new Error(
+      `POST /api/scaffolder/v2/tasks for '${name}' answered ${status}: ${JSON.stringify(
+        body,
+      )}`,
+    );
+  return { id: body.id, started };
+}
+
+/** Polls every pending task until all completed; returns each one's latency. Fails on a failed task; bounded. */
+async function awaitCompleted(
+  backend: RunningBackend,
+  tasks: Array<{ id: string; started: number }>,
+  pollMs: number,
+): Promise<number[]> {
+  const latencies = new Map<string, number>();
+  const deadline = performance.now() + TASK_TIMEOUT_MS;
+  while (latencies.size < tasks.length) {
+    if (performance.now() > deadline) {
+      throw new Error(
+        `${
+          tasks.length - latencies.size
+        } task(s) not completed within ${TASK_TIMEOUT_MS} ms`,
+      );
+    }
+    const pending = tasks.filter(t => !latencies.has(t.id));
+    await Promise.all(
+      pending.map(async task => {
+        const { body } = await api(
+          backend,
+          'GET',
+          `/api/scaffolder/v2/tasks/${task.id}`,
+        );
+        const seen = performance.now();
+        if (body?.status === 'completed')
+          latencies.set(task.id, seen - task.started);
+        else if (body?.status === 'failed' || body?.status === 'cancelled') {
+          throw new Error(
+            `task ${task.id} ${body.status}:\n${await taskLog(
+              backend,
+              task.id,
+            )}`,
+          );
+        }
+      }),
+    );
+    if (latencies.size < tasks.length) await sleep(pollMs);
+  }
+  return tasks.map(t => latencies.get(t.id)!);
+}
+
+export async function benchTasks(options: TasksOptions): Promise<TasksResult> {
+  options.log('tasks: starting the embedded backend');
+  const backend = await startBackend();
+  try {
+    await waitForEntity(backend, TEMPLATE);
+    await waitForEntity(backend, OWNER);
+
+    // The first task loads modules and compiles templates; it is not counted.
+    await awaitCompleted(
+      backend,
+      [await submit(backend, 'bench-warmup')],
+      SEQUENTIAL_POLL_MS,
+    );
+
+    options.log(`tasks: ${options.sequential} sequential tasks`);
+    const sequential: number[] = [];
+    for (let i = 0; i < options.sequential; i++) {
+      const [latency] = await awaitCompleted(
+        backend,
+        [await submit(backend, `bench-seq-${i}`)],
+        SEQUENTIAL_POLL_MS,
+      );
+      sequential.push(latency);
+    }
+
+    options.log(`tasks: ${options.concurrent} tasks submitted at once`);
+    const burst = await Promise.all(
+      Array.from({ length: options.concurrent }, (_, i) =>
+        submit(backend, `bench-burst-${i}`),
+      ),
+    );
+    const concurrent = await awaitCompleted(backend, burst, CONCURRENT_POLL_MS);
+
+    return {
+      sequentialP50Ms: Math.round(percentile(sequential, 50)),
+      sequentialP95Ms: Math.round(percentile(sequential, 95)),
+      concurrentP95Ms: Math.round(percentile(concurrent, 95)),
+    };
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}\nbackend log tail:\n${backend
+        .logs()
+        .slice(-3000)}`,
+    );
+  } finally {
+    await backend.stop();
+  }
+}

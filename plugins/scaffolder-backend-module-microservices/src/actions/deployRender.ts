@@ -1,0 +1,127 @@
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { writeRenderedFiles } from '../render';
+import {
+  CI_PROVIDERS,
+  deploySpec,
+  KUBERNETES_DIR,
+  OVERLAYS,
+  planDeployFiles,
+} from '../deploy';
+import { examples } from './deployRender.examples';
+import * as props from './inputProperties';
+
+export const DEPLOY_RENDER_ID = 'microservice:deploy:render';
+
+/** Renders a service's Dockerfile, Kubernetes manifests (kustomize base + overlays) and CI pipeline. */
+export function createDeployRenderAction() {
+  return createTemplateAction({
+    id: DEPLOY_RENDER_ID,
+    description:
+      'Renders the deploy files of a service: a hardened multi-stage Dockerfile, Kubernetes manifests (kustomize base with dev and prod overlays) and a CI pipeline for GitHub Actions or GitLab CI',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        stack: props.stack,
+        name: props.name,
+        owner: props.owner,
+        description: props.description,
+        repoUrl: props.repoUrl,
+        image: z =>
+          z
+            .string({
+              description:
+                "Image repository, optionally with a tag or digest ('ghcr.io/acme/billing-api', '…:1.2.0'). Default: ghcr.io/<owner>/<repo> for GitHub, registry.gitlab.com/<owner>/<repo> for gitlab.com, else registry.example.com/<name>; untagged images get the tag 'main', which CI pushes from the default branch",
+            })
+            .optional(),
+        port: z =>
+          z
+            .number({
+              description:
+                'Container port the service listens on (PORT); 1024-65535, default 8080',
+            })
+            .optional(),
+        ci: z =>
+          z
+            .enum(CI_PROVIDERS, {
+              description:
+                "CI pipeline to write: 'github' (default), 'gitlab' or 'none'",
+            })
+            .optional(),
+        serviceMonitor: z =>
+          z
+            .boolean({
+              description:
+                'Add a Prometheus Operator ServiceMonitor for /metrics; default false',
+            })
+            .optional(),
+        auth: z =>
+          z
+            .boolean({
+              description:
+                'The service was generated with JWT auth: pass JWT_SECRET/ISSUER/AUDIENCE from a Secret; default false',
+            })
+            .optional(),
+        license: z =>
+          z
+            .string({
+              description:
+                "SPDX license expression for the image label; default 'LicenseRef-Proprietary'",
+            })
+            .optional(),
+        targetPath: props.targetPath,
+        overwrite: props.overwrite,
+      },
+      output: {
+        targetPath: z =>
+          z.string({
+            description:
+              'Where the files were rendered, relative to the workspace',
+          }),
+        files: z =>
+          z.array(z.string(), {
+            description: 'Rendered files, relative to targetPath',
+          }),
+        image: z =>
+          z.string({ description: 'The image reference the Deployment runs' }),
+        overlays: z =>
+          z.array(z.string(), {
+            description:
+              "Kustomize overlay directories ('kubectl apply -k <dir>'), relative to targetPath",
+          }),
+      },
+    },
+    async handler(ctx) {
+      const targetPath = ctx.input.targetPath ?? '.';
+      // Refuse an escaping target before any work is done.
+      resolveSafeChildPath(ctx.workspacePath, targetPath);
+      const spec = deploySpec(ctx.input);
+      ctx.logger.info(
+        `Rendering deploy files for '${spec.name}' (${spec.stack}, image ${
+          spec.image.reference
+        }${
+          spec.image.derivedFrom === 'placeholder'
+            ? ' — a placeholder registry: pass image'
+            : ''
+        }, CI ${spec.ci}${
+          spec.serviceMonitor ? ', ServiceMonitor' : ''
+        }) into '${targetPath}'`,
+      );
+      const files = await planDeployFiles(spec);
+      const written = await writeRenderedFiles({
+        rootDir: ctx.workspacePath,
+        targetPath,
+        files,
+        overwrite: ctx.input.overwrite ?? false,
+      });
+      ctx.output('targetPath', targetPath);
+      ctx.output('files', written);
+      ctx.output('image', spec.image.reference);
+      ctx.output(
+        'overlays',
+        OVERLAYS.map(o => `${KUBERNETES_DIR}/overlays/${o}`),
+      );
+    },
+  });
+}

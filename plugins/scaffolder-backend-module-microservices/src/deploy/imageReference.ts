@@ -1,0 +1,173 @@
+import { InputError } from '@backstage/errors';
+
+/** An image reference split the way registries and kustomize's `images:` see it. */
+export interface ImageReference {
+  /** Registry host (with port), e.g. `ghcr.io`; `docker.io` when the reference names none. */
+  registry: string;
+  /** Everything before the tag/digest, as written, e.g. `ghcr.io/acme/billing-api`. */
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+// The grammar of github.com/distribution/reference, written out piece by piece.
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
+const NAME = new RegExp(
+  `^(?:(${DOMAIN})/)?(${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)$`,
+);
+const NAME_MAX = 255;
+
+function invalid(field: string, value: string, why: string): never {
+  throw new InputError(
+    `${field}: '${value}' is not a valid image reference: ${why}`,
+  );
+}
+
+/**
+ * Parses `[registry/]path[:tag][@digest]`. The first component is a registry only when it looks like a host
+ * (has a '.', a ':' or is 'localhost'), as Docker decides. The tag `latest` is refused: it is not a version.
+ */
+export function parseImageReference(
+  value: unknown,
+  field = 'image',
+): ImageReference {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InputError(
+      `${field}: must be an image reference such as 'ghcr.io/acme/billing-api:1.0.0'`,
+    );
+  }
+  if (/\s/.test(value)) invalid(field, value, 'it contains whitespace');
+  let rest = value;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest))
+      invalid(
+        field,
+        value,
+        `'${digest}' is not a digest such as 'sha256:<64 hex digits>'`,
+      );
+    if (
+      digest.startsWith('sha256:') &&
+      digest.length !== 'sha256:'.length + 64
+    ) {
+      invalid(field, value, 'a sha256 digest has exactly 64 hex digits');
+    }
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) {
+      invalid(
+        field,
+        value,
+        `'${tag}' is not a tag (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-')`,
+      );
+    }
+    if (tag === 'latest')
+      invalid(
+        field,
+        value,
+        "the tag 'latest' is not a version; give a version tag, a digest or none",
+      );
+  }
+  if (rest.length > NAME_MAX)
+    invalid(field, value, `the name is longer than ${NAME_MAX} characters`);
+  const match = NAME.exec(rest);
+  if (!match) {
+    invalid(
+      field,
+      value,
+      "the name must be lowercase path components separated by '/', optionally after a registry host",
+    );
+  }
+  const [first] = rest.split('/');
+  const hasRegistry =
+    rest.includes('/') &&
+    (first.includes('.') ||
+      first.includes(':') ||
+      first === 'localhost' ||
+      first.startsWith('['));
+  if (match[1] && !hasRegistry && /[A-Z]/.test(first)) {
+    invalid(field, value, 'repository names must be lowercase');
+  }
+  return {
+    registry: hasRegistry ? first : 'docker.io',
+    repository: rest,
+    tag,
+    digest,
+  };
+}
+
+/** The reference as a Deployment and `docker push` use it. */
+export function formatImageReference(image: ImageReference): string {
+  return `${image.repository}${image.tag ? `:${image.tag}` : ''}${
+    image.digest ? `@${image.digest}` : ''
+  }`;
+}
+
+/** `github.com?owner=o&repo=r` (RepoUrlPicker form) → host, owner and repo; undefined when it has none. */
+export function parseRepoUrl(
+  repoUrl: string,
+): { host: string; owner: string; repo: string } | undefined {
+  const match = /^([a-z0-9.-]+)\?(.*)$/i.exec(repoUrl.trim());
+  if (!match) return undefined;
+  const params = new URLSearchParams(match[2]);
+  const owner =
+    params.get('owner') ??
+    params.get('organization') ??
+    params.get('workspace');
+  const repo = params.get('repo');
+  if (!owner || !repo) return undefined;
+  return { host: match[1].toLowerCase(), owner, repo };
+}
+
+/** Registry paths are lowercase; owner/repo names may not be. Anything outside the grammar becomes '-'. */
+function registryPath(segment: string): string {
+  return segment
+    .toLowerCase()
+    .replace(/[^a-z0-9._/-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+}
+
+export const PLACEHOLDER_REGISTRY = 'registry.example.com';
+
+/**
+ * The image a service is pushed to when the form names none: the registry that belongs to the SCM host
+ * (GitHub → GitHub Container Registry, gitlab.com → its registry), else a placeholder registry that
+ * `docker push` will visibly fail against rather than a real one the service does not own.
+ */
+export function defaultImageRepository(
+  name: string,
+  repoUrl: string,
+): { repository: string; derivedFrom: string } {
+  const repo = parseRepoUrl(repoUrl);
+  if (repo?.host === 'github.com') {
+    return {
+      repository: `ghcr.io/${registryPath(repo.owner)}/${registryPath(
+        repo.repo,
+      )}`,
+      derivedFrom: 'github.com',
+    };
+  }
+  if (repo?.host === 'gitlab.com') {
+    return {
+      repository: `registry.gitlab.com/${registryPath(
+        repo.owner,
+      )}/${registryPath(repo.repo)}`,
+      derivedFrom: 'gitlab.com',
+    };
+  }
+  return {
+    repository: `${PLACEHOLDER_REGISTRY}/${name}`,
+    derivedFrom: 'placeholder',
+  };
+}

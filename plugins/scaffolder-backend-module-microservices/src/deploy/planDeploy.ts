@@ -1,0 +1,46 @@
+import { planSkeleton, type RenderedFile } from '../render';
+import { SkeletonRenderError } from '../render';
+import { skeletonPath } from '../stacks/prepareService';
+import { deployValues, type DeploySpec } from './prepareDeploy';
+import { DEPLOY_TOOLCHAINS } from './toolchains';
+
+/** Where the Kubernetes manifests land in the generated repository. */
+export const KUBERNETES_DIR = 'deploy/kubernetes';
+export const OVERLAYS = ['dev', 'prod'] as const;
+
+/** The skeleton trees one service's deploy files come from, and where each lands in the repository. */
+export function deploySkeletons(
+  spec: DeploySpec,
+): Array<{ skeleton: string; into: string }> {
+  const stackFolder = DEPLOY_TOOLCHAINS[spec.stack].folder;
+  return [
+    { skeleton: `deploy/image/${stackFolder}`, into: '' },
+    { skeleton: 'deploy/kubernetes', into: KUBERNETES_DIR },
+    ...(spec.ci === 'none'
+      ? []
+      : [{ skeleton: `ci/${spec.ci}/${stackFolder}`, into: '' }]),
+  ];
+}
+
+/** Renders every deploy file in memory; nothing is written. */
+export async function planDeployFiles(
+  spec: DeploySpec,
+): Promise<RenderedFile[]> {
+  const values = deployValues(spec);
+  const files: RenderedFile[] = [];
+  for (const { skeleton, into } of deploySkeletons(spec)) {
+    for (const file of await planSkeleton(skeletonPath(skeleton), values)) {
+      files.push({ ...file, path: into ? `${into}/${file.path}` : file.path });
+    }
+  }
+  const seen = new Set<string>();
+  for (const file of files) {
+    if (seen.has(file.path))
+      throw new SkeletonRenderError(
+        `two deploy skeletons render to '${file.path}'`,
+        file.path,
+      );
+    seen.add(file.path);
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
