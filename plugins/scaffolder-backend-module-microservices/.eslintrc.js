@@ -19,10 +19,16 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
         'no-restricted-syntax': [
           'error',
           {
-            selector: "CallExpression[callee.object.name='path'][callee.property.name='resolve']",
-            message: 'Use resolveSafeChildPath from @backstage/backend-plugin-api',
+            selector:
+              "CallExpression[callee.object.name='path'][callee.property.name='resolve']",
+            message:
+              'Use resolveSafeChildPath from @backstage/backend-plugin-api',
           },
-          { selector: "Identifier[name='__dirname']", message: 'Use resolvePackagePath from @backstage/backend-plugin-api' },
+          {
+            selector: "Identifier[name='__dirname']",
+            message:
+              'Use resolvePackagePath from @backstage/backend-plugin-api',
+          },
         ],
       },
     },

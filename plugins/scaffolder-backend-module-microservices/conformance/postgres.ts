@@ -8,7 +8,9 @@ import { freePort } from '../e2e/backend';
 export function findPostgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   const versions = fs.existsSync(root)
-    ? fs.readdirSync(root).filter(v => fs.existsSync(path.join(root, v, 'bin/initdb')))
+    ? fs
+        .readdirSync(root)
+        .filter(v => fs.existsSync(path.join(root, v, 'bin/initdb')))
     : [];
   versions.sort((a, b) => Number(b) - Number(a));
   return versions.length ? path.join(root, versions[0], 'bin') : undefined;
@@ -32,12 +34,25 @@ export class ThrowawayPostgres {
 
   static async create(): Promise<ThrowawayPostgres> {
     const bin = findPostgresBin();
-    if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql');
+    if (!bin)
+      throw new Error(
+        'PostgreSQL server binaries not found under /usr/lib/postgresql',
+      );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conformance-pg-'));
     fs.chmodSync(dir, 0o755);
     if (isRoot()) execFileSync('chown', ['postgres:postgres', dir]);
     const pg = new ThrowawayPostgres(bin, dir, await freePort());
-    pg.run('initdb', ['-D', pg.dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    pg.run('initdb', [
+      '-D',
+      pg.dataDir,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '--no-sync',
+      '-E',
+      'UTF8',
+    ]);
     pg.start();
     return pg;
   }
@@ -50,20 +65,40 @@ export class ThrowawayPostgres {
     const command = path.join(this.bin, tool);
     const options = { stdio: 'pipe' as const, timeout: 60_000 };
     return isRoot()
-      ? execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], options)
+      ? execFileSync(
+          'runuser',
+          ['-u', 'postgres', '--', command, ...args],
+          options,
+        )
       : execFileSync(command, args, options);
   }
 
   start() {
     this.run('pg_ctl', [
-      '-D', this.dataDir, '-l', path.join(this.dir, 'server.log'), '-w', '-t', '60',
-      '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      '-D',
+      this.dataDir,
+      '-l',
+      path.join(this.dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
       'start',
     ]);
   }
 
   stop() {
-    this.run('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
+    this.run('pg_ctl', [
+      '-D',
+      this.dataDir,
+      '-m',
+      'fast',
+      '-w',
+      '-t',
+      '60',
+      'stop',
+    ]);
   }
 
   url(database: string) {
@@ -71,12 +106,34 @@ export class ThrowawayPostgres {
   }
 
   createDatabase(name: string): string {
-    this.run('psql', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-qc', `CREATE DATABASE "${name}"`]);
+    this.run('psql', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.port),
+      '-U',
+      'postgres',
+      '-qc',
+      `CREATE DATABASE "${name}"`,
+    ]);
     return this.url(name);
   }
 
   query(database: string, sql: string): string {
-    return this.run('psql', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-d', database, '-Atqc', sql]).toString().trim();
+    return this.run('psql', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.port),
+      '-U',
+      'postgres',
+      '-d',
+      database,
+      '-Atqc',
+      sql,
+    ])
+      .toString()
+      .trim();
   }
 
   destroy() {

@@ -13,12 +13,21 @@ export function request(
   baseUrl: string,
   method: string,
   urlPath: string,
-  options: { headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {},
+  options: {
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       `${baseUrl}${urlPath}`,
-      { method, headers: { connection: 'close', ...options.headers }, agent: false, timeout: options.timeoutMs ?? 15_000 },
+      {
+        method,
+        headers: { connection: 'close', ...options.headers },
+        agent: false,
+        timeout: options.timeoutMs ?? 15_000,
+      },
       res => {
         const chunks: Buffer[] = [];
         res.on('data', c => chunks.push(c));
@@ -30,12 +39,19 @@ export function request(
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            json,
+          });
         });
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`${method} ${urlPath} timed out`)),
+    );
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);
     req.end();
@@ -52,7 +68,11 @@ export interface RunningService {
 }
 
 /** Starts a generated service's binary and waits until `/ready` answers 200; bounded. */
-export async function startService(binary: string, env: Record<string, string>, port: number): Promise<RunningService & { startupMs: number }> {
+export async function startService(
+  binary: string,
+  env: Record<string, string>,
+  port: number,
+): Promise<RunningService & { startupMs: number }> {
   const started = Date.now();
   let output = '';
   const child = spawn(binary, [], {
@@ -68,13 +88,22 @@ export async function startService(binary: string, env: Record<string, string>, 
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`service exited with ${child.exitCode ?? child.signalCode} before ready:\n${output.slice(-3000)}`);
+      throw new Error(
+        `service exited with ${
+          child.exitCode ?? child.signalCode
+        } before ready:\n${output.slice(-3000)}`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`service not ready within 60 s:\n${output.slice(-3000)}`);
     }
-    const ready = await request(baseUrl, 'GET', '/ready', { timeoutMs: 2000 }).then(r => r.status === 200, () => false);
+    const ready = await request(baseUrl, 'GET', '/ready', {
+      timeoutMs: 2000,
+    }).then(
+      r => r.status === 200,
+      () => false,
+    );
     if (ready) break;
     await new Promise(r => setTimeout(r, 100));
   }

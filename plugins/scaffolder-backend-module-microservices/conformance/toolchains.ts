@@ -28,7 +28,8 @@ export interface StackToolchain {
 
 const cacheRoot = path.join(os.homedir(), '.cache', 'cross-stack');
 // Outside the throw-away folders, so repeated runs are incremental.
-export const CARGO_TARGET_DIR = process.env.CARGO_TARGET_DIR ?? path.join(cacheRoot, 'cargo-target');
+export const CARGO_TARGET_DIR =
+  process.env.CARGO_TARGET_DIR ?? path.join(cacheRoot, 'cargo-target');
 
 export const toolchains: StackToolchain[] = [
   {
@@ -36,9 +37,19 @@ export const toolchains: StackToolchain[] = [
     probe: ['go', 'version'],
     env: { GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' },
     gates: [
-      { title: 'gofmt -l .', command: 'gofmt', args: ['-l', '.'], expectEmptyOutput: true },
+      {
+        title: 'gofmt -l .',
+        command: 'gofmt',
+        args: ['-l', '.'],
+        expectEmptyOutput: true,
+      },
       { title: 'go vet ./...', command: 'go', args: ['vet', './...'] },
-      { title: 'go test ./... (with DATABASE_URL)', command: 'go', args: ['test', '-count=1', './...'], needsDatabase: true },
+      {
+        title: 'go test ./... (with DATABASE_URL)',
+        command: 'go',
+        args: ['test', '-count=1', './...'],
+        needsDatabase: true,
+      },
     ],
     binary: repo => path.join(repo, 'bin/api'),
   },
@@ -47,22 +58,34 @@ export const toolchains: StackToolchain[] = [
     probe: ['cargo', '--version'],
     env: { CARGO_TARGET_DIR, CARGO_TERM_COLOR: 'never' },
     gates: [
-      { title: 'cargo fmt --check', command: 'cargo', args: ['fmt', '--check'] },
+      {
+        title: 'cargo fmt --check',
+        command: 'cargo',
+        args: ['fmt', '--check'],
+      },
       {
         title: 'cargo clippy --all-targets --locked -- -D warnings',
         command: 'cargo',
         args: ['clippy', '--all-targets', '--locked', '--', '-D', 'warnings'],
       },
-      { title: 'cargo test --locked (with DATABASE_URL)', command: 'cargo', args: ['test', '--locked'], needsDatabase: true },
+      {
+        title: 'cargo test --locked (with DATABASE_URL)',
+        command: 'cargo',
+        args: ['test', '--locked'],
+        needsDatabase: true,
+      },
     ],
-    binary: (_repo, packageName) => path.join(CARGO_TARGET_DIR, 'release', packageName),
+    binary: (_repo, packageName) =>
+      path.join(CARGO_TARGET_DIR, 'release', packageName),
   },
 ];
 
 export const BUILD_ENTRYPOINT = { command: 'make', args: ['build'] };
 
 /** Why a stack cannot run here, or undefined when its toolchain is on PATH. */
-export function missingToolchain(toolchain: StackToolchain): string | undefined {
+export function missingToolchain(
+  toolchain: StackToolchain,
+): string | undefined {
   const [command, ...args] = toolchain.probe;
   const result = spawnSync(command, args, { stdio: 'pipe' });
   return result.status === 0 ? undefined : `'${command}' is not on PATH`;
@@ -81,5 +104,9 @@ export function runGate(
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
   });
-  return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}`, error: result.error };
+  return {
+    status: result.status,
+    output: `${result.stdout ?? ''}${result.stderr ?? ''}`,
+    error: result.error,
+  };
 }

@@ -29,15 +29,21 @@ export class LocalRepositoryReader implements UrlReaderService {
   /** The file a URL names, when it lies inside the publishing directory (symlinks resolved). */
   resolve(url: string): string {
     const parsed = new URL(url);
-    if (parsed.protocol !== 'file:') throw new NotAllowedError(`Not a file URL: ${url}`);
+    if (parsed.protocol !== 'file:')
+      throw new NotAllowedError(`Not a file URL: ${url}`);
     const file = fileURLToPath(parsed);
     const real = fs.existsSync(file) ? fs.realpathSync(file) : file;
-    const root = fs.existsSync(this.root) ? fs.realpathSync(this.root) : this.root;
+    const root = fs.existsSync(this.root)
+      ? fs.realpathSync(this.root)
+      : this.root;
     const relative = path.relative(root, real);
     if (!relative || relative.startsWith('..') || path.isAbsolute(relative)) {
-      throw new NotAllowedError(`${url} is outside the local publishing directory`);
+      throw new NotAllowedError(
+        `${url} is outside the local publishing directory`,
+      );
     }
-    if (!fs.existsSync(real) || !fs.statSync(real).isFile()) throw new NotFoundError(`${url} does not exist`);
+    if (!fs.existsSync(real) || !fs.statSync(real).isFile())
+      throw new NotFoundError(`${url} does not exist`);
     return real;
   }
 
@@ -60,7 +66,9 @@ export class LocalRepositoryReader implements UrlReaderService {
   }
 
   async readTree(): Promise<never> {
-    throw new NotAllowedError('Local repositories can only be read file by file');
+    throw new NotAllowedError(
+      'Local repositories can only be read file by file',
+    );
   }
 
   async search(url: string): Promise<UrlReaderServiceSearchResponse> {

@@ -19,7 +19,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function readiness(baseUrl: string): Promise<{ ok: boolean; error: string }> {
+async function readiness(
+  baseUrl: string,
+): Promise<{ ok: boolean; error: string }> {
   try {
     const response = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
     // Consume the body, or the connection stays busy and later probes stall.
@@ -44,21 +46,36 @@ export interface RunningBackend {
  * repository directory and any extra config files, and waits until it is ready.
  */
 export async function startBackend(
-  options: { configs?: string[]; env?: Record<string, string>; reposDir?: string; token?: string } = {},
+  options: {
+    configs?: string[];
+    env?: Record<string, string>;
+    reposDir?: string;
+    token?: string;
+  } = {},
 ): Promise<RunningBackend> {
   const port = await freePort();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'microservices-e2e-'));
   const reposDir = options.reposDir ?? path.join(work, 'repos');
-  const configArgs = [path.join(REPO_ROOT, 'app-config.yaml'), ...(options.configs ?? [])].flatMap(c => ['--config', c]);
+  const configArgs = [
+    path.join(REPO_ROOT, 'app-config.yaml'),
+    ...(options.configs ?? []),
+  ].flatMap(c => ['--config', c]);
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--require', require.resolve('@backstage/cli/config/nodeTransform.cjs'), 'dev/index.ts', ...configArgs],
+    [
+      '--require',
+      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+      'dev/index.ts',
+      ...configArgs,
+    ],
     {
       cwd: PACKAGE_DIR,
       env: {
         // The backend must not think it runs under jest (JEST_WORKER_ID changes some defaults).
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('JEST'))),
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(([k]) => !k.startsWith('JEST')),
+        ),
         NODE_ENV: 'development',
         APP_CONFIG_backend_listen_port: String(port),
         APP_CONFIG_backend_baseUrl: `http://127.0.0.1:${port}`,
@@ -70,18 +87,28 @@ export async function startBackend(
   );
   child.stdout!.on('data', d => (output += d));
   child.stderr!.on('data', d => (output += d));
-  const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+  const exited = new Promise<number | null>(resolve =>
+    child.on('exit', code => resolve(code)),
+  );
 
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   let lastError = '';
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`backend exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-4000)}`);
+      throw new Error(
+        `backend exited (${
+          child.exitCode ?? child.signalCode
+        }):\n${output.slice(-4000)}`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`backend not ready within 120 s (${lastError}):\n${output.slice(-4000)}`);
+      throw new Error(
+        `backend not ready within 120 s (${lastError}):\n${output.slice(
+          -4000,
+        )}`,
+      );
     }
     const probe = await readiness(baseUrl);
     lastError = probe.error;
@@ -131,18 +158,36 @@ export async function api<T = any>(
 }
 
 /** Polls a scaffolder task until it leaves the queue; bounded. */
-export async function waitForTask(backend: RunningBackend, taskId: string, timeoutMs = 120_000) {
+export async function waitForTask(
+  backend: RunningBackend,
+  taskId: string,
+  timeoutMs = 120_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await api(backend, 'GET', `/api/scaffolder/v2/tasks/${taskId}`);
+    const { body } = await api(
+      backend,
+      'GET',
+      `/api/scaffolder/v2/tasks/${taskId}`,
+    );
     if (['completed', 'failed', 'cancelled'].includes(body.status)) return body;
-    if (Date.now() > deadline) throw new Error(`task ${taskId} still ${body.status} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `task ${taskId} still ${body.status} after ${timeoutMs} ms`,
+      );
     await new Promise(r => setTimeout(r, 300));
   }
 }
 
-export async function taskLog(backend: RunningBackend, taskId: string): Promise<string> {
-  const { body } = await api(backend, 'GET', `/api/scaffolder/v2/tasks/${taskId}/events`);
+export async function taskLog(
+  backend: RunningBackend,
+  taskId: string,
+): Promise<string> {
+  const { body } = await api(
+    backend,
+    'GET',
+    `/api/scaffolder/v2/tasks/${taskId}/events`,
+  );
   return (Array.isArray(body) ? body : [])
     .map((e: any) => e.body?.message)
     .filter(Boolean)
@@ -150,21 +195,39 @@ export async function taskLog(backend: RunningBackend, taskId: string): Promise<
 }
 
 /** Polls the catalog for an entity; bounded. */
-export async function waitForEntity(backend: RunningBackend, ref: string, timeoutMs = 60_000) {
+export async function waitForEntity(
+  backend: RunningBackend,
+  ref: string,
+  timeoutMs = 60_000,
+) {
   const [kind, rest] = ref.split(':');
   const [namespace, name] = rest.split('/');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { status, body } = await api(backend, 'GET', `/api/catalog/entities/by-name/${kind}/${namespace}/${name}`);
+    const { status, body } = await api(
+      backend,
+      'GET',
+      `/api/catalog/entities/by-name/${kind}/${namespace}/${name}`,
+    );
     if (status === 200) return body;
-    if (Date.now() > deadline) throw new Error(`entity ${ref} not in the catalog after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`entity ${ref} not in the catalog after ${timeoutMs} ms`);
     await new Promise(r => setTimeout(r, 500));
   }
 }
 
 /** The task's output (links, text), from its completion event. */
-export async function taskOutput(backend: RunningBackend, taskId: string): Promise<any> {
-  const { body } = await api(backend, 'GET', `/api/scaffolder/v2/tasks/${taskId}/events`);
-  const completion = (Array.isArray(body) ? body : []).find((e: any) => e.type === 'completion');
+export async function taskOutput(
+  backend: RunningBackend,
+  taskId: string,
+): Promise<any> {
+  const { body } = await api(
+    backend,
+    'GET',
+    `/api/scaffolder/v2/tasks/${taskId}/events`,
+  );
+  const completion = (Array.isArray(body) ? body : []).find(
+    (e: any) => e.type === 'completion',
+  );
   return completion?.body?.output;
 }

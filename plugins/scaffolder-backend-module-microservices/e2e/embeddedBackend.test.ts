@@ -3,7 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { api, startBackend, taskLog, waitForEntity, waitForTask, type RunningBackend } from './backend';
+import {
+  api,
+  startBackend,
+  taskLog,
+  waitForEntity,
+  waitForTask,
+  type RunningBackend,
+} from './backend';
 
 jest.setTimeout(240_000);
 
@@ -13,14 +20,21 @@ describe('embedded portal backend', () => {
   beforeAll(async () => {
     // The fixture template joins the root catalog-info.yaml in the catalog's config locations (config arrays
     // replace each other, so both are listed).
-    const extra = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-config-')), 'app-config.yaml');
+    const extra = path.join(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-config-')),
+      'app-config.yaml',
+    );
     fs.writeFileSync(
       extra,
       stringify({
         catalog: {
           locations: [
             { type: 'file', target: '../../catalog-info.yaml' },
-            { type: 'file', target: path.join(__dirname, 'fixtures/hello/template.yaml'), rules: [{ allow: ['Template'] }] },
+            {
+              type: 'file',
+              target: path.join(__dirname, 'fixtures/hello/template.yaml'),
+              rules: [{ allow: ['Template'] }],
+            },
           ],
         },
       }),
@@ -33,7 +47,11 @@ describe('embedded portal backend', () => {
   });
 
   it('lists the microservice actions and loads the root catalog-info.yaml', async () => {
-    const { status, body } = await api(backend, 'GET', '/api/scaffolder/v2/actions');
+    const { status, body } = await api(
+      backend,
+      'GET',
+      '/api/scaffolder/v2/actions',
+    );
     expect(status).toBe(200);
     const ids = body.map((a: { id: string }) => a.id);
     expect(ids).toEqual(
@@ -43,8 +61,13 @@ describe('embedded portal backend', () => {
         'microservice:catalog:register',
       ]),
     );
-    const location = await waitForEntity(backend, 'location:default/cross-stack-microservices');
-    expect(location.spec.targets).toContain('./templates/microservice/template.yaml');
+    const location = await waitForEntity(
+      backend,
+      'location:default/cross-stack-microservices',
+    );
+    expect(location.spec.targets).toContain(
+      './templates/microservice/template.yaml',
+    );
     await waitForEntity(backend, 'group:default/team-a');
     await waitForEntity(backend, 'template:default/microservice');
   });
@@ -58,7 +81,10 @@ describe('embedded portal backend', () => {
     });
     expect(created.status).toBe(201);
     const task = await waitForTask(backend, created.body.id);
-    expect({ status: task.status, log: task.status === 'completed' ? '' : await taskLog(backend, task.id) }).toEqual({
+    expect({
+      status: task.status,
+      log: task.status === 'completed' ? '' : await taskLog(backend, task.id),
+    }).toEqual({
       status: 'completed',
       log: '',
     });
@@ -66,13 +92,18 @@ describe('embedded portal backend', () => {
     const repoPath = path.join(backend.reposDir, 'hello-svc');
     const commits = await git.log({ fs, dir: repoPath });
     expect(commits).toHaveLength(1);
-    expect((await git.listFiles({ fs, dir: repoPath })).sort()).toEqual(['README.md', 'catalog-info.yaml']);
-    expect(fs.readFileSync(path.join(repoPath, 'README.md'), 'utf8')).toBe('# hello-svc\n');
+    expect((await git.listFiles({ fs, dir: repoPath })).sort()).toEqual([
+      'README.md',
+      'catalog-info.yaml',
+    ]);
+    expect(fs.readFileSync(path.join(repoPath, 'README.md'), 'utf8')).toBe(
+      '# hello-svc\n',
+    );
 
     const entity = await waitForEntity(backend, 'component:default/hello-svc');
     expect(entity.spec.owner).toBe('group:default/team-a');
-    expect(entity.metadata.annotations['backstage.io/managed-by-location']).toBe(
-      `url:file://${path.join(repoPath, 'catalog-info.yaml')}`,
-    );
+    expect(
+      entity.metadata.annotations['backstage.io/managed-by-location'],
+    ).toBe(`url:file://${path.join(repoPath, 'catalog-info.yaml')}`);
   });
 });

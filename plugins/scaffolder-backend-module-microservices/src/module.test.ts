@@ -9,7 +9,10 @@ describe('scaffolderModuleMicroservices', () => {
     const added: TemplateAction<any, any, any>[] = [];
     await startTestBackend({
       extensionPoints: [
-        [scaffolderActionsExtensionPoint, { addActions: (...actions: any[]) => added.push(...actions) }],
+        [
+          scaffolderActionsExtensionPoint,
+          { addActions: (...actions: any[]) => added.push(...actions) },
+        ],
       ],
       features: [
         scaffolderModuleMicroservices,

@@ -11,14 +11,16 @@ export const examples: TemplateExample[] = [
           action: 'microservice:catalog:register',
           name: 'Register',
           input: {
-            catalogInfoUrl: 'https://github.com/acme/billing-api/blob/main/catalog-info.yaml',
+            catalogInfoUrl:
+              'https://github.com/acme/billing-api/blob/main/catalog-info.yaml',
           },
         },
       ],
     }),
   },
   {
-    description: 'Register the catalog-info.yaml of a locally published repository, without failing the task',
+    description:
+      'Register the catalog-info.yaml of a locally published repository, without failing the task',
     example: stringify({
       steps: [
         {
@@ -26,7 +28,8 @@ export const examples: TemplateExample[] = [
           action: 'microservice:catalog:register',
           name: 'Register',
           input: {
-            catalogInfoUrl: '${{ steps.publish.output.repoContentsUrl }}catalog-info.yaml',
+            catalogInfoUrl:
+              '${{ steps.publish.output.repoContentsUrl }}catalog-info.yaml',
             optional: true,
           },
         },

@@ -7,9 +7,21 @@ import { createCatalogRegisterAction } from './catalogRegister';
 describe('microservice:catalog:register', () => {
   const dir = createMockDirectory();
   const config = () =>
-    new ConfigReader({ microservices: { localPublish: { directory: dir.resolve('repos') } } });
-  const component = { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'billing-api' }, spec: {} };
-  const api = { apiVersion: 'backstage.io/v1alpha1', kind: 'API', metadata: { name: 'billing-api' }, spec: {} };
+    new ConfigReader({
+      microservices: { localPublish: { directory: dir.resolve('repos') } },
+    });
+  const component = {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'billing-api' },
+    spec: {},
+  };
+  const api = {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'API',
+    metadata: { name: 'billing-api' },
+    spec: {},
+  };
 
   function setup(entities: object[] = [api, component], exists = false) {
     const catalog = catalogServiceMock.mock({
@@ -19,10 +31,17 @@ describe('microservice:catalog:register', () => {
         exists,
       })) as any,
     });
-    return { catalog, action: createCatalogRegisterAction({ catalog, config: config() }) };
+    return {
+      catalog,
+      action: createCatalogRegisterAction({ catalog, config: config() }),
+    };
   }
 
-  beforeEach(() => dir.setContent({ repos: { 'billing-api': { 'catalog-info.yaml': 'kind: Component' } } }));
+  beforeEach(() =>
+    dir.setContent({
+      repos: { 'billing-api': { 'catalog-info.yaml': 'kind: Component' } },
+    }),
+  );
 
   const run = async (action: any, input: object) => {
     const ctx = createMockActionContext({ input: input as any });
@@ -32,11 +51,23 @@ describe('microservice:catalog:register', () => {
 
   it('registers a url location after validating it, and outputs the Component', async () => {
     const { catalog, action } = setup();
-    const url = 'https://github.com/acme/billing-api/blob/main/catalog-info.yaml';
+    const url =
+      'https://github.com/acme/billing-api/blob/main/catalog-info.yaml';
     const ctx = await run(action, { catalogInfoUrl: url });
-    expect(catalog.addLocation).toHaveBeenNthCalledWith(1, { type: 'url', target: url, dryRun: true }, expect.anything());
-    expect(catalog.addLocation).toHaveBeenNthCalledWith(2, { type: 'url', target: url }, expect.anything());
-    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/billing-api');
+    expect(catalog.addLocation).toHaveBeenNthCalledWith(
+      1,
+      { type: 'url', target: url, dryRun: true },
+      expect.anything(),
+    );
+    expect(catalog.addLocation).toHaveBeenNthCalledWith(
+      2,
+      { type: 'url', target: url },
+      expect.anything(),
+    );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'entityRef',
+      'component:default/billing-api',
+    );
     expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', url);
   });
 
@@ -44,15 +75,22 @@ describe('microservice:catalog:register', () => {
     const { catalog, action } = setup();
     const url = `file://${dir.resolve('repos/billing-api/catalog-info.yaml')}`;
     await run(action, { catalogInfoUrl: url });
-    expect(catalog.addLocation).toHaveBeenLastCalledWith({ type: 'url', target: url }, expect.anything());
+    expect(catalog.addLocation).toHaveBeenLastCalledWith(
+      { type: 'url', target: url },
+      expect.anything(),
+    );
   });
 
   it('refuses file locations outside the publishing directory and unknown schemes', async () => {
     const { catalog, action } = setup();
-    await expect(run(action, { catalogInfoUrl: 'file:///etc/passwd' })).rejects.toThrow(
+    await expect(
+      run(action, { catalogInfoUrl: 'file:///etc/passwd' }),
+    ).rejects.toThrow(
       /catalogInfoUrl: file locations must be inside the local publishing directory/,
     );
-    await expect(run(action, { catalogInfoUrl: 'ftp://x/catalog-info.yaml' })).rejects.toThrow(
+    await expect(
+      run(action, { catalogInfoUrl: 'ftp://x/catalog-info.yaml' }),
+    ).rejects.toThrow(
       /catalogInfoUrl: 'ftp:\/\/x\/catalog-info.yaml' must be an http\(s\):\/\/ or file:\/\/ URL/,
     );
     expect(catalog.addLocation).not.toHaveBeenCalled();
@@ -60,7 +98,9 @@ describe('microservice:catalog:register', () => {
 
   it('does not add a location that already exists', async () => {
     const { catalog, action } = setup([component], true);
-    await run(action, { catalogInfoUrl: 'https://example.com/catalog-info.yaml' });
+    await run(action, {
+      catalogInfoUrl: 'https://example.com/catalog-info.yaml',
+    });
     expect(catalog.addLocation).toHaveBeenCalledTimes(1);
   });
 
@@ -71,12 +111,20 @@ describe('microservice:catalog:register', () => {
       }),
     });
     const action = createCatalogRegisterAction({ catalog, config: config() });
-    await expect(run(action, { catalogInfoUrl: 'https://example.com/c.yaml' })).rejects.toThrow(
+    await expect(
+      run(action, { catalogInfoUrl: 'https://example.com/c.yaml' }),
+    ).rejects.toThrow(
       'The catalog refused url location https://example.com/c.yaml: Policy check failed: Malformed envelope',
     );
     expect(catalog.addLocation).toHaveBeenCalledTimes(1);
-    const ctx = await run(action, { catalogInfoUrl: 'https://example.com/c.yaml', optional: true });
-    expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', 'https://example.com/c.yaml');
+    const ctx = await run(action, {
+      catalogInfoUrl: 'https://example.com/c.yaml',
+      optional: true,
+    });
+    expect(ctx.output).toHaveBeenCalledWith(
+      'catalogInfoUrl',
+      'https://example.com/c.yaml',
+    );
     expect(ctx.output).not.toHaveBeenCalledWith('entityRef', expect.anything());
   });
 });

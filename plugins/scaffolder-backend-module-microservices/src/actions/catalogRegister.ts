@@ -19,16 +19,22 @@ function mainEntity(entities: Entity[]): Entity | undefined {
 
 // The catalog client's ResponseError carries the catalog's own explanation in its body.
 function describeError(error: unknown): string {
-  const detail = (error as { body?: { error?: { message?: string } } })?.body?.error?.message;
+  const detail = (error as { body?: { error?: { message?: string } } })?.body
+    ?.error?.message;
   const message = error instanceof Error ? error.message : String(error);
-  return detail && !message.includes(detail) ? `${message}: ${detail}` : message;
+  return detail && !message.includes(detail)
+    ? `${message}: ${detail}`
+    : message;
 }
 
 /**
  * Registers a catalog-info file as a `url` location: an http(s) URL (as `catalog:register` does), or a `file://`
  * URL inside the local publishing directory, which the embedded backend reads with its local-repository reader.
  */
-export function createCatalogRegisterAction(options: { catalog: CatalogService; config?: Config }) {
+export function createCatalogRegisterAction(options: {
+  catalog: CatalogService;
+  config?: Config;
+}) {
   const { catalog, config } = options;
   return createTemplateAction({
     id: CATALOG_REGISTER_ID,
@@ -39,13 +45,24 @@ export function createCatalogRegisterAction(options: { catalog: CatalogService; 
       input: {
         catalogInfoUrl: z =>
           z.string({
-            description: 'http(s) URL of the catalog-info.yaml, or file:// URL of one in a locally published repository',
+            description:
+              'http(s) URL of the catalog-info.yaml, or file:// URL of one in a locally published repository',
           }),
         optional: z =>
-          z.boolean({ description: 'Log instead of failing when the catalog refuses; default false' }).optional(),
+          z
+            .boolean({
+              description:
+                'Log instead of failing when the catalog refuses; default false',
+            })
+            .optional(),
       },
       output: {
-        entityRef: z => z.string({ description: 'The registered Component (or first entity)' }).optional(),
+        entityRef: z =>
+          z
+            .string({
+              description: 'The registered Component (or first entity)',
+            })
+            .optional(),
         catalogInfoUrl: z => z.string({ description: 'What was registered' }),
       },
     },
@@ -65,7 +82,8 @@ export function createCatalogRegisterAction(options: { catalog: CatalogService; 
             `catalogInfoUrl: file locations must be inside the local publishing directory ${reposDir}`,
           );
         }
-        if (!fs.existsSync(file)) throw new InputError(`catalogInfoUrl: ${file} does not exist`);
+        if (!fs.existsSync(file))
+          throw new InputError(`catalogInfoUrl: ${file} does not exist`);
         // A url location, read by the embedded backend's local-repository URL reader: relative placeholders
         // ($text: ./openapi.yaml) resolve as for SCM URLs, and the catalog never needs `file` locations.
         location = { type: 'url', target: catalogInfoUrl };
@@ -75,18 +93,25 @@ export function createCatalogRegisterAction(options: { catalog: CatalogService; 
         );
       }
 
-      ctx.logger.info(`Registering ${location.type} location ${location.target} in the catalog`);
+      ctx.logger.info(
+        `Registering ${location.type} location ${location.target} in the catalog`,
+      );
       const credentials = await ctx.getInitiatorCredentials();
       try {
         // Validate first, so a refused file never leaves a dangling location behind.
-        const preview = await catalog.addLocation({ ...location, dryRun: true }, { credentials });
+        const preview = await catalog.addLocation(
+          { ...location, dryRun: true },
+          { credentials },
+        );
         const entity = mainEntity(preview.entities);
         if (!preview.exists) {
           await catalog.addLocation(location, { credentials });
         }
         if (entity) ctx.output('entityRef', stringifyEntityRef(entity));
       } catch (error) {
-        const message = `The catalog refused ${location.type} location ${location.target}: ${describeError(error)}`;
+        const message = `The catalog refused ${location.type} location ${
+          location.target
+        }: ${describeError(error)}`;
         if (!optional) throw new Error(message);
         ctx.logger.warn(message);
       }

@@ -10,7 +10,9 @@ describe('microservice:publish:local', () => {
   const reposDir = () => dir.resolve('repos');
   const action = () =>
     createPublishLocalAction({
-      config: new ConfigReader({ microservices: { localPublish: { directory: reposDir() } } }),
+      config: new ConfigReader({
+        microservices: { localPublish: { directory: reposDir() } },
+      }),
     });
 
   beforeEach(() => {
@@ -24,14 +26,24 @@ describe('microservice:publish:local', () => {
     });
   });
 
-  const run = (input: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+  const run = (
+    input: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ) => {
     const ctx = createMockActionContext({
       input: input as any,
       workspacePath: dir.resolve('workspace'),
-      user: { ref: 'user:default/jane', entity: { spec: { profile: { displayName: 'Jane', email: 'jane@example.com' } } } as any },
+      user: {
+        ref: 'user:default/jane',
+        entity: {
+          spec: { profile: { displayName: 'Jane', email: 'jane@example.com' } },
+        } as any,
+      },
       ...extra,
     });
-    return action().handler(ctx as any).then(() => ctx);
+    return action()
+      .handler(ctx as any)
+      .then(() => ctx);
   };
 
   it('creates a repository with one commit by the task user, honouring .gitignore', async () => {
@@ -39,7 +51,10 @@ describe('microservice:publish:local', () => {
     const repoPath = `${reposDir()}/billing-api`;
     expect(ctx.output).toHaveBeenCalledWith('repoPath', repoPath);
     expect(ctx.output).toHaveBeenCalledWith('remoteUrl', `file://${repoPath}`);
-    expect(ctx.output).toHaveBeenCalledWith('repoContentsUrl', `file://${repoPath}/`);
+    expect(ctx.output).toHaveBeenCalledWith(
+      'repoContentsUrl',
+      `file://${repoPath}/`,
+    );
     const log = await git.log({ fs, dir: repoPath });
     expect(log).toHaveLength(1);
     expect(log[0].commit.author.name).toBe('Jane');
@@ -55,39 +70,58 @@ describe('microservice:publish:local', () => {
   });
 
   it('publishes a sub-path on a chosen branch', async () => {
-    await run({ repoName: 'svc', sourcePath: 'service', defaultBranch: 'trunk', commitMessage: 'Scaffold' });
+    await run({
+      repoName: 'svc',
+      sourcePath: 'service',
+      defaultBranch: 'trunk',
+      commitMessage: 'Scaffold',
+    });
     const repoPath = `${reposDir()}/svc`;
     expect(await git.listFiles({ fs, dir: repoPath })).toEqual(['main.go']);
     expect(await git.currentBranch({ fs, dir: repoPath })).toBe('trunk');
-    expect((await git.log({ fs, dir: repoPath }))[0].commit.message).toMatch(/^Scaffold\n/);
+    expect((await git.log({ fs, dir: repoPath }))[0].commit.message).toMatch(
+      /^Scaffold\n/,
+    );
   });
 
   it('refuses an existing repository and leaves it untouched', async () => {
     await run({ repoName: 'billing-api' });
     const before = await git.log({ fs, dir: `${reposDir()}/billing-api` });
     fs.writeFileSync(dir.resolve('workspace/README.md'), 'changed');
-    await expect(run({ repoName: 'billing-api' }, { task: { id: 'other-task' } })).rejects.toThrow(
+    await expect(
+      run({ repoName: 'billing-api' }, { task: { id: 'other-task' } }),
+    ).rejects.toThrow(
       /repoName: a repository named 'billing-api' already exists/,
     );
-    expect(await git.log({ fs, dir: `${reposDir()}/billing-api` })).toEqual(before);
+    expect(await git.log({ fs, dir: `${reposDir()}/billing-api` })).toEqual(
+      before,
+    );
     expect(fs.readdirSync(reposDir())).toEqual(['billing-api']);
   });
 
   it('is idempotent when the same task is retried after publishing', async () => {
     const first = await run({ repoName: 'billing-api' });
     const second = await run({ repoName: 'billing-api' });
-    const hash = (first.output as jest.Mock).mock.calls.find(c => c[0] === 'commitHash')[1];
+    const hash = (first.output as jest.Mock).mock.calls.find(
+      c => c[0] === 'commitHash',
+    )[1];
     expect(second.output).toHaveBeenCalledWith('commitHash', hash);
   });
 
   it('refuses a bad repoName and a sourcePath outside the workspace, writing nothing', async () => {
-    await expect(run({ repoName: '../evil' })).rejects.toThrow(/repoName: '..\/evil' is not a DNS-1123 label/);
-    await expect(run({ repoName: 'ok', sourcePath: '../..' })).rejects.toThrow(/outside/i);
+    await expect(run({ repoName: '../evil' })).rejects.toThrow(
+      /repoName: '..\/evil' is not a DNS-1123 label/,
+    );
+    await expect(run({ repoName: 'ok', sourcePath: '../..' })).rejects.toThrow(
+      /outside/i,
+    );
     expect(fs.existsSync(reposDir())).toBe(false);
   });
 
   it('defaults the directory to .data/repos under the working directory', () => {
     const { localReposDirectory } = jest.requireActual('./publishLocal');
-    expect(localReposDirectory(new ConfigReader({}))).toBe(`${process.cwd()}/.data/repos`);
+    expect(localReposDirectory(new ConfigReader({}))).toBe(
+      `${process.cwd()}/.data/repos`,
+    );
   });
 });

@@ -17,11 +17,16 @@ const TASK_TRAILER = 'Scaffolder-Task';
 /** Where local repositories are created: `microservices.localPublish.directory`, relative to the working directory. */
 export function localReposDirectory(config?: Config): string {
   const configured =
-    config?.getOptionalString('microservices.localPublish.directory') ?? DEFAULT_REPOS_DIRECTORY;
-  return path.isAbsolute(configured) ? configured : path.join(process.cwd(), configured);
+    config?.getOptionalString('microservices.localPublish.directory') ??
+    DEFAULT_REPOS_DIRECTORY;
+  return path.isAbsolute(configured)
+    ? configured
+    : path.join(process.cwd(), configured);
 }
 
-async function headCommit(dir: string): Promise<{ oid: string; message: string } | undefined> {
+async function headCommit(
+  dir: string,
+): Promise<{ oid: string; message: string } | undefined> {
   try {
     const oid = await git.resolveRef({ fs, dir, ref: 'HEAD' });
     const { commit } = await git.readCommit({ fs, dir, oid });
@@ -45,36 +50,65 @@ export function createPublishLocalAction(options: { config?: Config } = {}) {
       input: {
         repoName: z =>
           z
-            .string({ description: 'Repository (directory) name, a DNS-1123 label' })
+            .string({
+              description: 'Repository (directory) name, a DNS-1123 label',
+            })
             .max(63)
             .regex(new RegExp(DNS_LABEL_PATTERN)),
         sourcePath: z =>
-          z.string({ description: "Workspace sub-path to publish; default the whole workspace" }).optional(),
-        defaultBranch: z => z.string({ description: "Branch name; default 'main'" }).optional(),
-        commitMessage: z => z.string({ description: "Commit message; default 'Initial commit'" }).optional(),
+          z
+            .string({
+              description:
+                'Workspace sub-path to publish; default the whole workspace',
+            })
+            .optional(),
+        defaultBranch: z =>
+          z.string({ description: "Branch name; default 'main'" }).optional(),
+        commitMessage: z =>
+          z
+            .string({ description: "Commit message; default 'Initial commit'" })
+            .optional(),
       },
       output: {
-        repoPath: z => z.string({ description: 'Absolute path of the new repository' }),
-        remoteUrl: z => z.string({ description: 'file:// URL of the repository' }),
-        repoContentsUrl: z => z.string({ description: 'file:// URL of the repository contents' }),
+        repoPath: z =>
+          z.string({ description: 'Absolute path of the new repository' }),
+        remoteUrl: z =>
+          z.string({ description: 'file:// URL of the repository' }),
+        repoContentsUrl: z =>
+          z.string({ description: 'file:// URL of the repository contents' }),
         commitHash: z => z.string({ description: 'The initial commit' }),
       },
     },
     async handler(ctx) {
       const { repoName } = ctx.input;
-      if (!new RegExp(DNS_LABEL_PATTERN).test(repoName ?? '') || repoName.length > 63) {
+      if (
+        !new RegExp(DNS_LABEL_PATTERN).test(repoName ?? '') ||
+        repoName.length > 63
+      ) {
         throw new InputError(`repoName: '${repoName}' is not a DNS-1123 label`);
       }
       const defaultBranch = ctx.input.defaultBranch ?? 'main';
       const message = ctx.input.commitMessage ?? 'Initial commit';
-      const source = resolveSafeChildPath(ctx.workspacePath, ctx.input.sourcePath ?? '.');
+      const source = resolveSafeChildPath(
+        ctx.workspacePath,
+        ctx.input.sourcePath ?? '.',
+      );
       const reposDir = localReposDirectory(options.config);
       const repoPath = resolveSafeChildPath(reposDir, repoName);
       const author = {
-        name: ctx.user?.entity?.spec?.profile?.displayName ?? ctx.user?.ref ?? 'Scaffolder',
-        email: ctx.user?.entity?.spec?.profile?.email ?? 'scaffolder@backstage.local',
+        name:
+          ctx.user?.entity?.spec?.profile?.displayName ??
+          ctx.user?.ref ??
+          'Scaffolder',
+        email:
+          ctx.user?.entity?.spec?.profile?.email ??
+          'scaffolder@backstage.local',
       };
-      ctx.logger.info(`Publishing '${ctx.input.sourcePath ?? '.'}' as local repository ${repoPath}`);
+      ctx.logger.info(
+        `Publishing '${
+          ctx.input.sourcePath ?? '.'
+        }' as local repository ${repoPath}`,
+      );
 
       const result = await ctx.checkpoint({
         key: `microservice.publish.local.${repoName}`,
@@ -90,7 +124,9 @@ export function createPublishLocalAction(options: { config?: Config } = {}) {
             );
           }
           await fsp.mkdir(reposDir, { recursive: true });
-          const staging = await fsp.mkdtemp(path.join(reposDir, `.${repoName}-`));
+          const staging = await fsp.mkdtemp(
+            path.join(reposDir, `.${repoName}-`),
+          );
           try {
             await fsp.cp(source, staging, {
               recursive: true,
@@ -107,7 +143,9 @@ export function createPublishLocalAction(options: { config?: Config } = {}) {
             });
             await fsp.rename(staging, repoPath).catch(error => {
               throw error.code === 'ENOTEMPTY' || error.code === 'EEXIST'
-                ? new InputError(`repoName: a repository named '${repoName}' already exists at ${repoPath}`)
+                ? new InputError(
+                    `repoName: a repository named '${repoName}' already exists at ${repoPath}`,
+                  )
                 : error;
             });
             return { commitHash };

@@ -12,11 +12,20 @@ describe('microservice:service:render examples', () => {
   beforeEach(() => workspace.clear());
 
   it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {
-    const ctx = await runExample(action, example, { workspacePath: workspace.path });
-    const targetPath = (ctx.output as jest.Mock).mock.calls.find(c => c[0] === 'targetPath')[1];
-    const catalogInfo = fs.readFileSync(path.join(workspace.path, targetPath, 'catalog-info.yaml'), 'utf8');
+    const ctx = await runExample(action, example, {
+      workspacePath: workspace.path,
+    });
+    const targetPath = (ctx.output as jest.Mock).mock.calls.find(
+      c => c[0] === 'targetPath',
+    )[1];
+    const catalogInfo = fs.readFileSync(
+      path.join(workspace.path, targetPath, 'catalog-info.yaml'),
+      'utf8',
+    );
     const [component] = parseAllDocuments(catalogInfo).map(d => d.toJS());
-    const entityRef = (ctx.output as jest.Mock).mock.calls.find(c => c[0] === 'entityRef')[1];
+    const entityRef = (ctx.output as jest.Mock).mock.calls.find(
+      c => c[0] === 'entityRef',
+    )[1];
     expect(entityRef).toBe(`component:default/${component.metadata.name}`);
   });
 });

@@ -10,13 +10,18 @@ export const examples: TemplateExample[] = [
           id: 'service',
           action: 'microservice:service:render',
           name: 'Render the service',
-          input: { stack: 'go', name: 'billing-api', owner: 'group:default/team-a' },
+          input: {
+            stack: 'go',
+            name: 'billing-api',
+            owner: 'group:default/team-a',
+          },
         },
       ],
     }),
   },
   {
-    description: 'A Rust service with JWT auth, an orders resource, in a sub-directory',
+    description:
+      'A Rust service with JWT auth, an orders resource, in a sub-directory',
     example: stringify({
       steps: [
         {

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { createServiceRenderAction } from './serviceRender';
 
-const HOSTILE = 'Bills: "quoted" \'single\'\nsecond line ${{ values.name }} {% raw %}x{% endraw %} {# c #} # hash ünïcode 🚀 \\ back';
+const HOSTILE =
+  'Bills: "quoted" \'single\'\nsecond line ${{ values.name }} {% raw %}x{% endraw %} {# c #} # hash ünïcode 🚀 \\ back';
 
 describe('microservice:service:render', () => {
   const workspace = createMockDirectory();
@@ -13,20 +14,32 @@ describe('microservice:service:render', () => {
   beforeEach(() => workspace.clear());
 
   const run = async (input: Record<string, unknown>) => {
-    const ctx = createMockActionContext({ input: input as any, workspacePath: workspace.path });
+    const ctx = createMockActionContext({
+      input: input as any,
+      workspacePath: workspace.path,
+    });
     await action.handler(ctx);
     return ctx;
   };
-  const read = (file: string) => fs.readFileSync(workspace.resolve(file), 'utf8');
+  const read = (file: string) =>
+    fs.readFileSync(workspace.resolve(file), 'utf8');
   const list = (dir = workspace.path): string[] =>
     fs.existsSync(dir)
-      ? fs.readdirSync(dir, { withFileTypes: true }).flatMap(e =>
-          e.isDirectory() ? list(path.join(dir, e.name)).map(f => `${e.name}/${f}`) : [e.name],
-        )
+      ? fs
+          .readdirSync(dir, { withFileTypes: true })
+          .flatMap(e =>
+            e.isDirectory()
+              ? list(path.join(dir, e.name)).map(f => `${e.name}/${f}`)
+              : [e.name],
+          )
       : [];
 
   it('renders the Go skeleton with only the required inputs', async () => {
-    const ctx = await run({ stack: 'go', name: 'billing-api', owner: 'group:default/team-a' });
+    const ctx = await run({
+      stack: 'go',
+      name: 'billing-api',
+      owner: 'group:default/team-a',
+    });
     const files = list();
     expect(files).toEqual(
       expect.arrayContaining([
@@ -45,8 +58,14 @@ describe('microservice:service:render', () => {
     expect(files).not.toContain('pkg/middleware/auth.go');
     expect(read('go.mod')).toMatch(/^module example\.com\/billing-api$/m);
     expect(read('go.mod')).toMatch(/^go 1\.26/m);
-    expect(ctx.output).toHaveBeenCalledWith('entityRef', 'component:default/billing-api');
-    expect(ctx.output).toHaveBeenCalledWith('files', expect.arrayContaining(['go.mod']));
+    expect(ctx.output).toHaveBeenCalledWith(
+      'entityRef',
+      'component:default/billing-api',
+    );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'files',
+      expect.arrayContaining(['go.mod']),
+    );
   });
 
   it('adds the JWT middleware only when auth is on, and takes the Go module from repoUrl', async () => {
@@ -59,8 +78,12 @@ describe('microservice:service:render', () => {
     });
     expect(list()).toContain('pkg/middleware/auth.go');
     expect(read('go.mod')).toMatch(/^module github\.com\/acme\/billing-api$/m);
-    const [component] = parseAllDocuments(read('catalog-info.yaml')).map(d => d.toJS());
-    expect(component.metadata.annotations['github.com/project-slug']).toBe('Acme/billing-api');
+    const [component] = parseAllDocuments(read('catalog-info.yaml')).map(d =>
+      d.toJS(),
+    );
+    expect(component.metadata.annotations['github.com/project-slug']).toBe(
+      'Acme/billing-api',
+    );
   });
 
   it('writes catalog-info.yaml with Component, API and Resource, and keeps free text literal everywhere', async () => {
@@ -71,7 +94,9 @@ describe('microservice:service:render', () => {
       system: 'system:default/payments',
       description: HOSTILE,
     });
-    const docs = parseAllDocuments(read('catalog-info.yaml')).map(d => d.toJS());
+    const docs = parseAllDocuments(read('catalog-info.yaml')).map(d =>
+      d.toJS(),
+    );
     expect(docs.map(d => `${d.kind}:${d.metadata.name}`)).toEqual([
       'Component:billing-api',
       'API:billing-api',
@@ -92,8 +117,14 @@ describe('microservice:service:render', () => {
       'backstage.io/kubernetes-id': 'billing-api',
       'backstage.io/source-template': 'template:default/microservice',
     });
-    expect(api.spec).toMatchObject({ type: 'openapi', definition: { $text: './openapi.yaml' } });
-    expect(resource.spec).toMatchObject({ type: 'database', owner: 'group:default/team-a' });
+    expect(api.spec).toMatchObject({
+      type: 'openapi',
+      definition: { $text: './openapi.yaml' },
+    });
+    expect(resource.spec).toMatchObject({
+      type: 'database',
+      owner: 'group:default/team-a',
+    });
 
     expect(parse(read('openapi.yaml')).info.description).toBe(HOSTILE);
     expect(parse(read('mkdocs.yml')).site_name).toBe('Billing Api');
@@ -101,10 +132,19 @@ describe('microservice:service:render', () => {
   });
 
   it('renames the resource everywhere', async () => {
-    await run({ stack: 'go', name: 'crm', owner: 'group:default/team-a', resource: 'customer' });
+    await run({
+      stack: 'go',
+      name: 'crm',
+      owner: 'group:default/team-a',
+      resource: 'customer',
+    });
     const openapi = parse(read('openapi.yaml'));
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/customers', '/api/v1/customers/{id}']));
-    expect(read('migrations/0001_create_customers.sql')).toMatch(/CREATE TABLE IF NOT EXISTS "customers"/);
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/customers', '/api/v1/customers/{id}']),
+    );
+    expect(read('migrations/0001_create_customers.sql')).toMatch(
+      /CREATE TABLE IF NOT EXISTS "customers"/,
+    );
   });
 
   it('renders the Rust skeleton with a Cargo.lock whose root package follows the name, in cargo order', async () => {
@@ -127,28 +167,37 @@ describe('microservice:service:render', () => {
     ['a'.repeat(64), /64 characters; a DNS-1123 label has at most 63/],
     ['../etc', /not a DNS-1123 label/],
     ['${{ values.x }}', /not a DNS-1123 label/],
-  ])('refuses the name %j with an InputError naming the field', async (name, message) => {
-    await expect(run({ stack: 'go', name, owner: 'group:default/team-a' })).rejects.toMatchObject({
-      name: 'InputError',
-      message: expect.stringMatching(message),
-    });
-    expect(list()).toEqual([]);
-  });
+  ])(
+    'refuses the name %j with an InputError naming the field',
+    async (name, message) => {
+      await expect(
+        run({ stack: 'go', name, owner: 'group:default/team-a' }),
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringMatching(message),
+      });
+      expect(list()).toEqual([]);
+    },
+  );
 
   it('refuses a planned or unknown stack without rendering anything', async () => {
-    await expect(run({ stack: 'dotnet', name: 'svc', owner: 'group:default/team-a' })).rejects.toThrow(
+    await expect(
+      run({ stack: 'dotnet', name: 'svc', owner: 'group:default/team-a' }),
+    ).rejects.toThrow(
       "stack: 'dotnet' is not available yet; choose one of go, rust",
     );
-    await expect(run({ stack: 'cobol', name: 'svc', owner: 'group:default/team-a' })).rejects.toThrow(
-      "stack: 'cobol' is unknown",
-    );
+    await expect(
+      run({ stack: 'cobol', name: 'svc', owner: 'group:default/team-a' }),
+    ).rejects.toThrow("stack: 'cobol' is unknown");
     expect(list()).toEqual([]);
   });
 
   it.each(['self', 'crate', 'test', 'async', 'type', 'tokio', '1password'])(
     'refuses the Rust crate name %j with an InputError',
     async name => {
-      await expect(run({ stack: 'rust', name, owner: 'group:default/team-a' })).rejects.toMatchObject({
+      await expect(
+        run({ stack: 'rust', name, owner: 'group:default/team-a' }),
+      ).rejects.toMatchObject({
         name: 'InputError',
         message: expect.stringMatching(/^name: /),
       });
@@ -158,16 +207,24 @@ describe('microservice:service:render', () => {
 
   it('refuses a bad resource, owner and an escaping targetPath', async () => {
     const base = { stack: 'go', name: 'svc', owner: 'group:default/team-a' };
-    await expect(run({ ...base, resource: 'User_Name' })).rejects.toThrow(/^resource: /);
-    await expect(run({ ...base, owner: '' })).rejects.toThrow(/^owner: required/);
-    await expect(run({ ...base, targetPath: '../outside' })).rejects.toThrow(/outside/i);
+    await expect(run({ ...base, resource: 'User_Name' })).rejects.toThrow(
+      /^resource: /,
+    );
+    await expect(run({ ...base, owner: '' })).rejects.toThrow(
+      /^owner: required/,
+    );
+    await expect(run({ ...base, targetPath: '../outside' })).rejects.toThrow(
+      /outside/i,
+    );
     expect(list()).toEqual([]);
   });
 
   it('refuses to overwrite an existing service unless asked', async () => {
     const input = { stack: 'go', name: 'svc', owner: 'group:default/team-a' };
     await run(input);
-    await expect(run(input)).rejects.toThrow(/targetPath: \d+ file\(s\) already exist/);
+    await expect(run(input)).rejects.toThrow(
+      /targetPath: \d+ file\(s\) already exist/,
+    );
     await run({ ...input, overwrite: true });
   });
 });

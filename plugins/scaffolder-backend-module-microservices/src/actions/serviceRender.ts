@@ -23,17 +23,33 @@ export function createServiceRenderAction() {
         description: props.description,
         system: props.system,
         lifecycle: z =>
-          z.enum(['experimental', 'production', 'deprecated'], {
-            description: "Catalog lifecycle; default 'experimental'",
-          }).optional(),
+          z
+            .enum(['experimental', 'production', 'deprecated'], {
+              description: "Catalog lifecycle; default 'experimental'",
+            })
+            .optional(),
         resource: z =>
-          z.string({ description: "Sample API resource, singular, kebab-case; default 'user'" }).optional(),
+          z
+            .string({
+              description:
+                "Sample API resource, singular, kebab-case; default 'user'",
+            })
+            .optional(),
         resourcePlural: z =>
-          z.string({ description: 'Plural of the resource when plain English rules get it wrong' }).optional(),
+          z
+            .string({
+              description:
+                'Plural of the resource when plain English rules get it wrong',
+            })
+            .optional(),
         features: z =>
           z
             .object({
-              auth: z.boolean({ description: 'JWT bearer auth on /api/v1; default false' }).optional(),
+              auth: z
+                .boolean({
+                  description: 'JWT bearer auth on /api/v1; default false',
+                })
+                .optional(),
             })
             .optional(),
         repoUrl: props.repoUrl,
@@ -41,9 +57,17 @@ export function createServiceRenderAction() {
         overwrite: props.overwrite,
       },
       output: {
-        targetPath: z => z.string({ description: 'Where the service was rendered, relative to the workspace' }),
-        files: z => z.array(z.string(), { description: 'Rendered files, relative to targetPath' }),
-        entityRef: z => z.string({ description: "The service's Component entity ref" }),
+        targetPath: z =>
+          z.string({
+            description:
+              'Where the service was rendered, relative to the workspace',
+          }),
+        files: z =>
+          z.array(z.string(), {
+            description: 'Rendered files, relative to targetPath',
+          }),
+        entityRef: z =>
+          z.string({ description: "The service's Component entity ref" }),
       },
     },
     async handler(ctx) {
@@ -55,9 +79,13 @@ export function createServiceRenderAction() {
         ctx.templateInfo?.entityRef,
       );
       ctx.logger.info(
-        `Rendering ${stack.title} service '${spec.name}' (${spec.resource.plural}${spec.auth ? ', auth' : ''}) into '${targetPath}'`,
+        `Rendering ${stack.title} service '${spec.name}' (${
+          spec.resource.plural
+        }${spec.auth ? ', auth' : ''}) into '${targetPath}'`,
       );
-      const files = await planSkeleton(skeletonPath(stack.skeleton), { ...values });
+      const files = await planSkeleton(skeletonPath(stack.skeleton), {
+        ...values,
+      });
       const written = await writeRenderedFiles({
         rootDir: ctx.workspacePath,
         targetPath,

@@ -20,13 +20,18 @@ function scmAnnotations(repoUrl: string): Record<string, string> {
   const owner = params.get('owner');
   const repo = params.get('repo');
   if (!owner || !repo) return {};
-  if (host.includes('gitlab')) return { 'gitlab.com/project-slug': `${owner}/${repo}` };
-  if (host.includes('github')) return { 'github.com/project-slug': `${owner}/${repo}` };
+  if (host.includes('gitlab'))
+    return { 'gitlab.com/project-slug': `${owner}/${repo}` };
+  if (host.includes('github'))
+    return { 'github.com/project-slug': `${owner}/${repo}` };
   return {};
 }
 
 /** The Component, its API and its database, as the service's own catalog-info.yaml declares them. */
-export function catalogEntities(spec: ServiceSpec, options: CatalogInfoOptions): Entity[] {
+export function catalogEntities(
+  spec: ServiceSpec,
+  options: CatalogInfoOptions,
+): Entity[] {
   const databaseName = `${spec.name}-db`;
   const component: Entity = {
     apiVersion: 'backstage.io/v1alpha1',
@@ -87,7 +92,10 @@ export function catalogEntities(spec: ServiceSpec, options: CatalogInfoOptions):
 }
 
 /** Serialised with a YAML library, never by pasting strings, so any description stays literal and valid. */
-export function catalogInfoYaml(spec: ServiceSpec, options: CatalogInfoOptions): string {
+export function catalogInfoYaml(
+  spec: ServiceSpec,
+  options: CatalogInfoOptions,
+): string {
   return catalogEntities(spec, options)
     .map(entity => stringify(entity, { lineWidth: 0 }))
     .join('---\n');

@@ -2,18 +2,34 @@ import { createMockDirectory } from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import { parse } from 'yaml';
 import { parseRenderArgs, renderFromTemplate, TEMPLATE_FILE } from './render';
-import { loadTemplate, parameterDefaults, renderStepInput } from './templateSteps';
-
+import {
+  loadTemplate,
+  parameterDefaults,
+  renderStepInput,
+} from './templateSteps';
 
 describe('yarn render', () => {
   const dir = createMockDirectory();
   beforeEach(() => dir.clear());
 
   it('maps flags, --values and --set onto the template parameter names', () => {
-    dir.setContent({ 'answers.yaml': 'description: "From: file"\nresource: order\nauth: false\n' });
+    dir.setContent({
+      'answers.yaml':
+        'description: "From: file"\nresource: order\nauth: false\n',
+    });
     const request = parseRenderArgs([
-      '--stack', 'rust', '--name', 'orders', '--values', dir.resolve('answers.yaml'),
-      '--set', 'auth=true', '--set', 'system=system:default/commerce', '--out', dir.resolve('out'),
+      '--stack',
+      'rust',
+      '--name',
+      'orders',
+      '--values',
+      dir.resolve('answers.yaml'),
+      '--set',
+      'auth=true',
+      '--set',
+      'system=system:default/commerce',
+      '--out',
+      dir.resolve('out'),
     ]);
     expect(request.parameters).toEqual({
       stack: 'rust',
@@ -29,26 +45,51 @@ describe('yarn render', () => {
 
   it('requires --out and refuses unknown flags', () => {
     expect(() => parseRenderArgs(['--stack', 'go'])).toThrow('--out: required');
-    expect(() => parseRenderArgs(['--out', 'x', '--colour', 'red'])).toThrow(/colour/);
+    expect(() => parseRenderArgs(['--out', 'x', '--colour', 'red'])).toThrow(
+      /colour/,
+    );
   });
 
   it('renders what the template steps render, with the template defaults', async () => {
     const out = dir.resolve('svc/billing-api');
-    const files = await renderFromTemplate({ parameters: { stack: 'go', name: 'billing-api', owner: 'group:default/team-a' }, out });
+    const files = await renderFromTemplate({
+      parameters: {
+        stack: 'go',
+        name: 'billing-api',
+        owner: 'group:default/team-a',
+      },
+      out,
+    });
     expect(files).toContain('go.mod');
     expect(fs.readdirSync(dir.resolve('svc'))).toEqual(['billing-api']);
     // The template's default resource is 'user'.
-    expect(Object.keys(parse(fs.readFileSync(`${out}/openapi.yaml`, 'utf8')).paths)).toContain('/api/v1/users');
+    expect(
+      Object.keys(parse(fs.readFileSync(`${out}/openapi.yaml`, 'utf8')).paths),
+    ).toContain('/api/v1/users');
   });
 
   it('leaves no directory behind on bad input', async () => {
     const out = dir.resolve('new-parent/bad');
     await expect(
-      renderFromTemplate({ parameters: { stack: 'go', name: 'Bad_Name', owner: 'group:default/team-a' }, out }),
+      renderFromTemplate({
+        parameters: {
+          stack: 'go',
+          name: 'Bad_Name',
+          owner: 'group:default/team-a',
+        },
+        out,
+      }),
     ).rejects.toThrow("name: 'Bad_Name' is not a DNS-1123 label");
     expect(fs.existsSync(dir.resolve('new-parent'))).toBe(false);
     await expect(
-      renderFromTemplate({ parameters: { stack: 'dotnet', name: 'svc', owner: 'group:default/team-a' }, out: dir.resolve('x') }),
+      renderFromTemplate({
+        parameters: {
+          stack: 'dotnet',
+          name: 'svc',
+          owner: 'group:default/team-a',
+        },
+        out: dir.resolve('x'),
+      }),
     ).rejects.toThrow("stack: 'dotnet' is not available yet");
     expect(dir.content()).toEqual({});
   });
@@ -56,17 +97,29 @@ describe('yarn render', () => {
   it('refuses an existing --out', async () => {
     dir.setContent({ out: {} });
     await expect(
-      renderFromTemplate({ parameters: { stack: 'go', name: 'svc', owner: 'group:default/team-a' }, out: dir.resolve('out') }),
+      renderFromTemplate({
+        parameters: { stack: 'go', name: 'svc', owner: 'group:default/team-a' },
+        out: dir.resolve('out'),
+      }),
     ).rejects.toThrow(/--out: .* already exists/);
   });
 
   it('fills step inputs as the scaffolder does: sole expressions keep their type', () => {
     const template = loadTemplate(TEMPLATE_FILE);
-    const parameters = { ...parameterDefaults(template), name: 'x', owner: 'o', auth: true };
-    const step = template.spec.steps.find(s => s.action === 'microservice:service:render')!;
+    const parameters = {
+      ...parameterDefaults(template),
+      name: 'x',
+      owner: 'o',
+      auth: true,
+    };
+    const step = template.spec.steps.find(
+      s => s.action === 'microservice:service:render',
+    )!;
     const input = renderStepInput(step.input!, { parameters }) as any;
     expect(input.features).toEqual({ auth: true });
     expect(input.name).toBe('x');
-    expect(renderStepInput('${{ parameters.name }}-svc', { parameters })).toBe('x-svc');
+    expect(renderStepInput('${{ parameters.name }}-svc', { parameters })).toBe(
+      'x-svc',
+    );
   });
 });

@@ -4,19 +4,33 @@
  * Renders what the Create-component template's render steps render, through the same action handlers, keyed by
  * the template's parameter names. On bad input it prints the InputError's message, exits 1 and leaves no DIR.
  */
-import { resolvePackagePath, type LoggerService } from '@backstage/backend-plugin-api';
+import {
+  resolvePackagePath,
+  type LoggerService,
+} from '@backstage/backend-plugin-api';
 import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { createDeployRenderAction, createServiceRenderAction } from '../actions';
+import {
+  createDeployRenderAction,
+  createServiceRenderAction,
+} from '../actions';
 import { PACKAGE_NAME } from '../stacks/prepareService';
-import { loadTemplate, parameterDefaults, renderStepInput, validateActionInput } from './templateSteps';
+import {
+  loadTemplate,
+  parameterDefaults,
+  renderStepInput,
+  validateActionInput,
+} from './templateSteps';
 
 // The template lives at the repository root, beside the package.
-export const TEMPLATE_FILE = resolvePackagePath(PACKAGE_NAME, '../../templates/microservice/template.yaml');
+export const TEMPLATE_FILE = resolvePackagePath(
+  PACKAGE_NAME,
+  '../../templates/microservice/template.yaml',
+);
 
 /** The actions whose output is the repository's content (publishing and registration are not rendered). */
 export function renderActions(): TemplateAction<any, any, any>[] {
@@ -24,7 +38,8 @@ export function renderActions(): TemplateAction<any, any, any>[] {
 }
 
 function stderrLogger(): LoggerService {
-  const write = (level: string) => (message: string) => process.stderr.write(`${level}: ${message}\n`);
+  const write = (level: string) => (message: string) =>
+    process.stderr.write(`${level}: ${message}\n`);
   const logger: LoggerService = {
     error: write('error'),
     warn: write('warn'),
@@ -49,14 +64,18 @@ export interface RenderRequest {
 }
 
 /** Renders into a staging directory beside `out` and moves it into place only when every step succeeded. */
-export async function renderFromTemplate(request: RenderRequest): Promise<string[]> {
+export async function renderFromTemplate(
+  request: RenderRequest,
+): Promise<string[]> {
   const template = loadTemplate(request.templateFile ?? TEMPLATE_FILE);
   const parameters = { ...parameterDefaults(template), ...request.parameters };
   const out = path.resolve(request.out);
   if (fs.existsSync(out)) throw new Error(`--out: ${out} already exists`);
   // The first directory created for the parent, removed again on failure.
   const createdParent = fs.mkdirSync(path.dirname(out), { recursive: true });
-  const staging = fs.mkdtempSync(path.join(path.dirname(out), `.${path.basename(out)}-`));
+  const staging = fs.mkdtempSync(
+    path.join(path.dirname(out), `.${path.basename(out)}-`),
+  );
   const actions = renderActions();
   const files: string[] = [];
   try {
@@ -74,12 +93,16 @@ export async function renderFromTemplate(request: RenderRequest): Promise<string
           outputs[name] = value;
         },
         checkpoint: async ({ fn }: { fn: () => Promise<any> }) => fn(),
-        createTemporaryDirectory: async () => fs.mkdtempSync(path.join(os.tmpdir(), 'render-')),
+        createTemporaryDirectory: async () =>
+          fs.mkdtempSync(path.join(os.tmpdir(), 'render-')),
         getInitiatorCredentials: async () => {
           throw new Error('yarn render has no initiator');
         },
         task: { id: 'yarn-render' },
-        templateInfo: { entityRef: 'template:default/microservice', baseUrl: undefined } as any,
+        templateInfo: {
+          entityRef: 'template:default/microservice',
+          baseUrl: undefined,
+        } as any,
       } as any);
       files.push(...((outputs.files as string[]) ?? []));
     }
@@ -109,7 +132,10 @@ export function parseRenderArgs(argv: string[]): RenderRequest {
   const cwd = process.env.INIT_CWD ?? process.cwd();
   const parameters: Record<string, unknown> = { owner: 'group:default/team-a' };
   if (values.values) {
-    Object.assign(parameters, parse(fs.readFileSync(path.resolve(cwd, values.values), 'utf8')) ?? {});
+    Object.assign(
+      parameters,
+      parse(fs.readFileSync(path.resolve(cwd, values.values), 'utf8')) ?? {},
+    );
   }
   for (const pair of values.set ?? []) {
     const at = pair.indexOf('=');
@@ -126,9 +152,13 @@ async function main() {
   try {
     const request = parseRenderArgs(process.argv.slice(2));
     const files = await renderFromTemplate(request);
-    process.stdout.write(`Rendered ${files.length} files into ${request.out}\n`);
+    process.stdout.write(
+      `Rendered ${files.length} files into ${request.out}\n`,
+    );
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   }
 }

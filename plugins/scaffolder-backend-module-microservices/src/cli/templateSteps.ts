@@ -5,12 +5,22 @@ import nunjucks from 'nunjucks';
 import fs from 'node:fs';
 import { parse } from 'yaml';
 
-type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [k: string]: JsonValue };
 
 interface TemplateDocument {
   spec: {
     parameters: Array<{ properties?: Record<string, { default?: JsonValue }> }>;
-    steps: Array<{ id: string; action: string; input?: Record<string, JsonValue> }>;
+    steps: Array<{
+      id: string;
+      action: string;
+      input?: Record<string, JsonValue>;
+    }>;
   };
 }
 
@@ -19,7 +29,9 @@ export function loadTemplate(file: string): TemplateDocument {
 }
 
 /** The defaults the form would fill in, keyed by parameter name. */
-export function parameterDefaults(template: TemplateDocument): Record<string, JsonValue> {
+export function parameterDefaults(
+  template: TemplateDocument,
+): Record<string, JsonValue> {
   const defaults: Record<string, JsonValue> = {};
   for (const page of template.spec.parameters) {
     for (const [key, property] of Object.entries(page.properties ?? {})) {
@@ -39,7 +51,10 @@ const soleExpression = /^\$\{\{([\s\S]*)\}\}$/;
  * Fills `${{ parameters.x }}` into a step's input as the scaffolder does: a string that is one expression keeps
  * the value's type (booleans stay booleans); anything else renders to a string. Undefined values are dropped.
  */
-export function renderStepInput(input: JsonValue, context: object): JsonValue | undefined {
+export function renderStepInput(
+  input: JsonValue,
+  context: object,
+): JsonValue | undefined {
   if (typeof input === 'string') {
     const sole = soleExpression.exec(input.trim());
     if (sole && !sole[1].includes('}}')) {
@@ -49,7 +64,9 @@ export function renderStepInput(input: JsonValue, context: object): JsonValue | 
     return env.renderString(input, context);
   }
   if (Array.isArray(input)) {
-    return input.map(v => renderStepInput(v, context)).filter(v => v !== undefined) as JsonValue[];
+    return input
+      .map(v => renderStepInput(v, context))
+      .filter(v => v !== undefined) as JsonValue[];
   }
   if (input && typeof input === 'object') {
     const out: Record<string, JsonValue> = {};
@@ -63,12 +80,19 @@ export function renderStepInput(input: JsonValue, context: object): JsonValue | 
 }
 
 /** Validates an action input against the action's JSON Schema, as the scaffolder does before running it. */
-export function validateActionInput(action: TemplateAction<any, any, any>, input: JsonValue) {
+export function validateActionInput(
+  action: TemplateAction<any, any, any>,
+  input: JsonValue,
+) {
   const schema = action.schema?.input;
   if (!schema) return;
   const result = new Validator().validate(input, schema as any);
   if (!result.valid) {
-    const problems = result.errors.map(e => `${e.property.replace(/^instance\.?/, '') || 'input'}: ${e.message}`);
-    throw new InputError(`Invalid input passed to action ${action.id}: ${problems.join('; ')}`);
+    const problems = result.errors.map(
+      e => `${e.property.replace(/^instance\.?/, '') || 'input'}: ${e.message}`,
+    );
+    throw new InputError(
+      `Invalid input passed to action ${action.id}: ${problems.join('; ')}`,
+    );
   }
 }

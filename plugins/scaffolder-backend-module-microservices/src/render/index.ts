@@ -1,4 +1,8 @@
-export { planSkeleton, renderSkeleton, writeRenderedFiles } from './renderSkeleton';
+export {
+  planSkeleton,
+  renderSkeleton,
+  writeRenderedFiles,
+} from './renderSkeleton';
 export type { RenderedFile, RenderSkeletonOptions } from './renderSkeleton';
 export { SkeletonRenderError } from './templating';
 export { goString, rustString, tomlString, yamlString } from './quoting';

@@ -1,7 +1,8 @@
 import { parse } from 'yaml';
 import { goString, rustString, tomlString, yamlString } from './quoting';
 
-const hostile = 'a "quoted" \\ back\nslash\ttab\r\u0007bell \u007f del \ufeff bom ${{ x }} {% raw %} # ü 🚀';
+const hostile =
+  'a "quoted" \\ back\nslash\ttab\r\u0007bell \u007f del \ufeff bom ${{ x }} {% raw %} # ü 🚀';
 
 describe('quoting filters', () => {
   it('yaml_string round-trips through a YAML parser', () => {

@@ -52,7 +52,10 @@ async function compiledTemplate(file: string, displayName: string) {
     template = new nunjucks.Template(source, env, displayName, true);
   } catch (error) {
     throw new SkeletonRenderError(
-      `${displayName}: ${String((error as Error).message).replace(/\s+/g, ' ')}`,
+      `${displayName}: ${String((error as Error).message).replace(
+        /\s+/g,
+        ' ',
+      )}`,
       displayName,
     );
   }
@@ -63,7 +66,13 @@ async function compiledTemplate(file: string, displayName: string) {
 
 function renderSegment(segment: string, values: object, file: string): string {
   if (!segment.includes('{')) return segment;
-  const rendered = renderTemplateString(env, segment, segment, { values }, file);
+  const rendered = renderTemplateString(
+    env,
+    segment,
+    segment,
+    { values },
+    file,
+  );
   if (/[\\/]/.test(rendered) || rendered === '.' || rendered === '..') {
     throw new SkeletonRenderError(
       `${file}: path segment renders to '${rendered}', which is not a plain file name`,
@@ -88,60 +97,82 @@ export async function planSkeleton(
   async function walk(dir: string, relSource: string, relOutput: string[]) {
     const real = await fs.realpath(dir);
     if (visited.has(real)) {
-      throw new SkeletonRenderError(`${relSource || '.'}: directory cycle`, relSource);
+      throw new SkeletonRenderError(
+        `${relSource || '.'}: directory cycle`,
+        relSource,
+      );
     }
     visited.add(real);
     const names = (await fs.readdir(dir)).sort();
-    for (const name of names) {
-      const source = path.join(dir, name);
-      const display = relSource ? `${relSource}/${name}` : name;
-      let stat = await fs.lstat(source);
-      let resolved = source;
-      if (stat.isSymbolicLink()) {
-        resolved = await fs.realpath(source).catch(() => '');
-        const rel = resolved ? path.relative(root, resolved) : '..';
-        if (rel.startsWith('..') || path.isAbsolute(rel)) {
-          throw new SkeletonRenderError(
-            `${display}: symlink points outside the skeleton and is refused`,
-            display,
-          );
-        }
-        stat = await fs.stat(resolved);
-      }
-      let outName = renderSegment(name, values, display);
-      if (stat.isDirectory()) {
-        if (outName === '') continue;
-        await walk(resolved, display, [...relOutput, outName]);
-        continue;
-      }
-      if (!stat.isFile()) continue;
-      const isTemplate = outName.endsWith(TEMPLATE_SUFFIX);
-      if (isTemplate) outName = outName.slice(0, -TEMPLATE_SUFFIX.length);
-      // A name that renders empty marks an optional file that is off.
-      if (outName === '') continue;
-      let content: Buffer;
-      if (isTemplate) {
-        const { template, source: text } = await compiledTemplate(resolved, display);
-        content = Buffer.from(
-          renderTemplateString(env, template, text, { values }, display),
-          'utf8',
+    // Entries are visited concurrently; the first failure in name order is reported, so errors are
+    // deterministic, and the result is sorted at the end.
+    const results = await Promise.allSettled(
+      names.map(name => visit(dir, name, relSource, relOutput)),
+    );
+    const failure = results.find(r => r.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+  }
+
+  async function visit(
+    dir: string,
+    name: string,
+    relSource: string,
+    relOutput: string[],
+  ) {
+    const source = path.join(dir, name);
+    const display = relSource ? `${relSource}/${name}` : name;
+    let stat = await fs.lstat(source);
+    let resolved = source;
+    if (stat.isSymbolicLink()) {
+      resolved = await fs.realpath(source).catch(() => '');
+      const rel = resolved ? path.relative(root, resolved) : '..';
+      if (rel.startsWith('..') || path.isAbsolute(rel)) {
+        throw new SkeletonRenderError(
+          `${display}: symlink points outside the skeleton and is refused`,
+          display,
         );
-      } else {
-        content = await fs.readFile(resolved);
       }
-      files.push({
-        path: [...relOutput, outName].join('/'),
-        content,
-        mode: stat.mode & 0o777,
-      });
+      stat = await fs.stat(resolved);
     }
+    let outName = renderSegment(name, values, display);
+    if (stat.isDirectory()) {
+      if (outName === '') return;
+      await walk(resolved, display, [...relOutput, outName]);
+      return;
+    }
+    if (!stat.isFile()) return;
+    const isTemplate = outName.endsWith(TEMPLATE_SUFFIX);
+    if (isTemplate) outName = outName.slice(0, -TEMPLATE_SUFFIX.length);
+    // A name that renders empty marks an optional file that is off.
+    if (outName === '') return;
+    let content: Buffer;
+    if (isTemplate) {
+      const { template, source: text } = await compiledTemplate(
+        resolved,
+        display,
+      );
+      content = Buffer.from(
+        renderTemplateString(env, template, text, { values }, display),
+        'utf8',
+      );
+    } else {
+      content = await fs.readFile(resolved);
+    }
+    files.push({
+      path: [...relOutput, outName].join('/'),
+      content,
+      mode: stat.mode & 0o777,
+    });
   }
 
   await walk(root, '', []);
   const seen = new Set<string>();
   for (const file of files) {
     if (seen.has(file.path)) {
-      throw new SkeletonRenderError(`two skeleton files render to '${file.path}'`, file.path);
+      throw new SkeletonRenderError(
+        `two skeleton files render to '${file.path}'`,
+        file.path,
+      );
     }
     seen.add(file.path);
   }
@@ -156,13 +187,20 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+// Each directory is created once, then files are written concurrently; chmod because the umask applies to
+// the mode given at creation.
 async function writeTree(base: string, files: RenderedFile[]) {
-  for (const file of files) {
-    const dest = resolveSafeChildPath(base, file.path);
-    await fs.mkdir(path.dirname(dest), { recursive: true });
-    await fs.writeFile(dest, file.content);
-    await fs.chmod(dest, file.mode);
-  }
+  const destinations = files.map(file => resolveSafeChildPath(base, file.path));
+  const dirs = [
+    ...new Set(destinations.map(dest => path.dirname(dest))),
+  ].sort();
+  for (const dir of dirs) await fs.mkdir(dir, { recursive: true });
+  await Promise.all(
+    files.map(async (file, i) => {
+      await fs.writeFile(destinations[i], file.content);
+      await fs.chmod(destinations[i], file.mode);
+    }),
+  );
 }
 
 /**
@@ -188,7 +226,9 @@ export async function writeRenderedFiles(options: {
     }
     if (existing.length > 0) {
       throw new InputError(
-        `targetPath: ${existing.length} file(s) already exist and overwrite is off: ${existing
+        `targetPath: ${
+          existing.length
+        } file(s) already exist and overwrite is off: ${existing
           .slice(0, 5)
           .join(', ')}${existing.length > 5 ? ', …' : ''}`,
       );
@@ -197,14 +237,23 @@ export async function writeRenderedFiles(options: {
 
   // The highest missing ancestor of the target: staging beside it and renaming it into place is atomic.
   let topMissing: string | undefined;
-  for (let dir = target; dir !== root && !(await exists(dir)); dir = path.dirname(dir)) {
+  for (
+    let dir = target;
+    dir !== root && !(await exists(dir));
+    dir = path.dirname(dir)
+  ) {
     topMissing = dir;
   }
 
   if (topMissing) {
-    const staging = await fs.mkdtemp(path.join(path.dirname(topMissing), '.render-'));
+    const staging = await fs.mkdtemp(
+      path.join(path.dirname(topMissing), '.render-'),
+    );
     try {
-      await writeTree(path.join(staging, path.relative(topMissing, target)), files);
+      await writeTree(
+        path.join(staging, path.relative(topMissing, target)),
+        files,
+      );
       await fs.rename(staging, topMissing);
     } catch (error) {
       await fs.rm(staging, { recursive: true, force: true });
@@ -253,7 +302,9 @@ async function mkdirTracked(dir: string): Promise<string[]> {
 }
 
 /** Renders a skeleton tree into `rootDir/targetPath`; a failure leaves the target exactly as it was. */
-export async function renderSkeleton(options: RenderSkeletonOptions): Promise<string[]> {
+export async function renderSkeleton(
+  options: RenderSkeletonOptions,
+): Promise<string[]> {
   const files = await planSkeleton(options.skeletonDir, options.values);
   return writeRenderedFiles({
     rootDir: options.rootDir,

@@ -3,10 +3,7 @@ import { quotingFilters } from './quoting';
 
 /** Raised when a skeleton cannot be rendered; names the skeleton file (and the variable when undefined). */
 export class SkeletonRenderError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-  ) {
+  constructor(message: string, readonly file: string) {
     super(message);
     this.name = 'SkeletonRenderError';
   }
@@ -29,7 +26,10 @@ const positionPattern = /\[Line (\d+), Column (\d+)\]/;
 
 // nunjucks reports an undefined output only as "attempted to output null or undefined value" with a
 // position; recover the expression written at that position so the error names the variable.
-function describeUndefined(source: string, message: string): string | undefined {
+function describeUndefined(
+  source: string,
+  message: string,
+): string | undefined {
   const position = positionPattern.exec(message);
   if (!position) return undefined;
   const line = source.split('\n')[Number(position[1]) - 1] ?? '';

@@ -5,9 +5,13 @@ export function goModulePath(spec: ServiceSpec): string {
   const match = /^([a-z0-9.-]+)\?(.*)$/i.exec(spec.repoUrl);
   if (match) {
     const params = new URLSearchParams(match[2]);
-    const owner = params.get('owner') ?? params.get('organization') ?? params.get('workspace');
+    const owner =
+      params.get('owner') ??
+      params.get('organization') ??
+      params.get('workspace');
     const repo = params.get('repo');
-    if (owner && repo) return `${match[1].toLowerCase()}/${owner}/${repo}`.toLowerCase();
+    if (owner && repo)
+      return `${match[1].toLowerCase()}/${owner}/${repo}`.toLowerCase();
   }
   return `example.com/${spec.name}`;
 }

@@ -14,10 +14,19 @@ export function findStack(id: unknown): StackDefinition {
   if (stack) return stack;
   const offered = stacks.map(s => s.id).join(', ');
   if (typeof id === 'string' && PLANNED.has(id)) {
-    throw new InputError(`stack: '${id}' is not available yet; choose one of ${offered}`);
+    throw new InputError(
+      `stack: '${id}' is not available yet; choose one of ${offered}`,
+    );
   }
-  throw new InputError(`stack: '${String(id)}' is unknown; choose one of ${offered}`);
+  throw new InputError(
+    `stack: '${String(id)}' is unknown; choose one of ${offered}`,
+  );
 }
 
-export { resourceNames, titleFromName, validateServiceName, DNS_LABEL_PATTERN } from './names';
+export {
+  resourceNames,
+  titleFromName,
+  validateServiceName,
+  DNS_LABEL_PATTERN,
+} from './names';
 export type { ServiceSpec, StackDefinition } from './types';

@@ -6,11 +6,15 @@ const dnsLabel = new RegExp(DNS_LABEL_PATTERN);
 
 export function validateServiceName(name: unknown, field = 'name'): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new InputError(`${field}: required, a DNS-1123 label such as 'billing-api'`);
+    throw new InputError(
+      `${field}: required, a DNS-1123 label such as 'billing-api'`,
+    );
   }
   if (name.length > 63) {
     throw new InputError(
-      `${field}: '${name.slice(0, 20)}…' is ${name.length} characters; a DNS-1123 label has at most 63`,
+      `${field}: '${name.slice(0, 20)}…' is ${
+        name.length
+      } characters; a DNS-1123 label has at most 63`,
     );
   }
   if (!dnsLabel.test(name)) {
@@ -25,7 +29,8 @@ export function validateServiceName(name: unknown, field = 'name'): string {
 const RESOURCE_PATTERN = /^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/;
 
 const words = (kebab: string) => kebab.split('-');
-const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+const capitalize = (word: string) =>
+  word.charAt(0).toUpperCase() + word.slice(1);
 
 export function pluralize(word: string): string {
   if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
@@ -47,22 +52,49 @@ export interface ResourceNames {
 }
 
 // Names that would clash with the generated code's own identifiers or with SQL in every stack.
-const RESERVED_RESOURCES = new Set(['health', 'ready', 'metrics', 'error', 'errors', 'config', 'item', 'items']);
+const RESERVED_RESOURCES = new Set([
+  'health',
+  'ready',
+  'metrics',
+  'error',
+  'errors',
+  'config',
+  'item',
+  'items',
+]);
 
-export function resourceNames(singular: unknown, plural?: unknown): ResourceNames {
+export function resourceNames(
+  singular: unknown,
+  plural?: unknown,
+): ResourceNames {
   const field = 'resource';
-  if (typeof singular !== 'string' || !RESOURCE_PATTERN.test(singular) || singular.length > 40) {
+  if (
+    typeof singular !== 'string' ||
+    !RESOURCE_PATTERN.test(singular) ||
+    singular.length > 40
+  ) {
     throw new InputError(
-      `${field}: '${String(singular)}' must be lowercase words joined by '-', starting with a letter, at most 40 characters (e.g. 'user', 'line-item')`,
+      `${field}: '${String(
+        singular,
+      )}' must be lowercase words joined by '-', starting with a letter, at most 40 characters (e.g. 'user', 'line-item')`,
     );
   }
   if (RESERVED_RESOURCES.has(singular)) {
-    throw new InputError(`${field}: '${singular}' is reserved by the generated service; choose another name`);
-  }
-  const pluralName = plural === undefined || plural === '' ? pluralize(singular) : plural;
-  if (typeof pluralName !== 'string' || !RESOURCE_PATTERN.test(pluralName) || pluralName === singular) {
     throw new InputError(
-      `resourcePlural: '${String(pluralName)}' must be lowercase words joined by '-' and differ from the singular`,
+      `${field}: '${singular}' is reserved by the generated service; choose another name`,
+    );
+  }
+  const pluralName =
+    plural === undefined || plural === '' ? pluralize(singular) : plural;
+  if (
+    typeof pluralName !== 'string' ||
+    !RESOURCE_PATTERN.test(pluralName) ||
+    pluralName === singular
+  ) {
+    throw new InputError(
+      `resourcePlural: '${String(
+        pluralName,
+      )}' must be lowercase words joined by '-' and differ from the singular`,
     );
   }
   const pascal = words(singular).map(capitalize).join('');

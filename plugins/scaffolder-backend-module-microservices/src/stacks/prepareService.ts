@@ -6,7 +6,8 @@ import { findStack } from './index';
 import { resourceNames, titleFromName, validateServiceName } from './names';
 import type { ServiceSpec, StackDefinition } from './types';
 
-export const PACKAGE_NAME = '@cross-stack/plugin-scaffolder-backend-module-microservices';
+export const PACKAGE_NAME =
+  '@cross-stack/plugin-scaffolder-backend-module-microservices';
 export const DEFAULT_TEMPLATE_REF = 'template:default/microservice';
 const LIFECYCLES = ['experimental', 'production', 'deprecated'];
 
@@ -33,9 +34,14 @@ export function skeletonPath(folder: string): string {
   return resolvePackagePath(PACKAGE_NAME, 'skeletons', folder);
 }
 
-function optionalString(value: unknown, field: string, fallback: string): string {
+function optionalString(
+  value: unknown,
+  field: string,
+  fallback: string,
+): string {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'string') throw new InputError(`${field}: must be a string`);
+  if (typeof value !== 'string')
+    throw new InputError(`${field}: must be a string`);
   return value;
 }
 
@@ -43,17 +49,31 @@ function optionalString(value: unknown, field: string, fallback: string): string
 export async function prepareService(
   input: ServiceInput,
   templateRef: string = DEFAULT_TEMPLATE_REF,
-): Promise<{ spec: ServiceSpec; stack: StackDefinition; values: Record<string, unknown> }> {
+): Promise<{
+  spec: ServiceSpec;
+  stack: StackDefinition;
+  values: Record<string, unknown>;
+}> {
   const stack = findStack(input.stack);
   const name = validateServiceName(input.name);
   const owner = optionalString(input.owner, 'owner', '');
-  if (!owner.trim()) throw new InputError("owner: required, an entity ref such as 'group:default/team-a'");
-  const lifecycle = optionalString(input.lifecycle, 'lifecycle', 'experimental');
+  if (!owner.trim())
+    throw new InputError(
+      "owner: required, an entity ref such as 'group:default/team-a'",
+    );
+  const lifecycle = optionalString(
+    input.lifecycle,
+    'lifecycle',
+    'experimental',
+  );
   if (!LIFECYCLES.includes(lifecycle)) {
-    throw new InputError(`lifecycle: '${lifecycle}' must be one of ${LIFECYCLES.join(', ')}`);
+    throw new InputError(
+      `lifecycle: '${lifecycle}' must be one of ${LIFECYCLES.join(', ')}`,
+    );
   }
   const auth = input.features?.auth ?? false;
-  if (typeof auth !== 'boolean') throw new InputError('features.auth: must be true or false');
+  if (typeof auth !== 'boolean')
+    throw new InputError('features.auth: must be true or false');
 
   const spec: ServiceSpec = {
     stack: stack.id,
@@ -73,7 +93,10 @@ export async function prepareService(
   const values = {
     ...spec,
     [stack.id]: await stack.values(spec),
-    catalogInfoYaml: catalogInfoYaml(spec, { templateRef, templateVersion: packageVersion() }),
+    catalogInfoYaml: catalogInfoYaml(spec, {
+      templateRef,
+      templateVersion: packageVersion(),
+    }),
   };
   return { spec, stack, values };
 }

@@ -11,7 +11,18 @@ const RUST_KEYWORDS = new Set(
     'final macro override priv try typeof unsized virtual yield union'
   ).split(' '),
 );
-const CARGO_RESERVED = new Set(['test', 'core', 'std', 'alloc', 'proc_macro', 'proc-macro', 'build', 'deps', 'examples', 'incremental']);
+const CARGO_RESERVED = new Set([
+  'test',
+  'core',
+  'std',
+  'alloc',
+  'proc_macro',
+  'proc-macro',
+  'build',
+  'deps',
+  'examples',
+  'incremental',
+]);
 
 /** The lock files the skeleton was verified with, generated for this package name. */
 const BASE_PACKAGE = 'billing-api';
@@ -50,9 +61,13 @@ export function renameLockRoot(lock: string, packageName: string): string {
   const rootIndex = blocks.findIndex(
     b => b.name === BASE_PACKAGE && !/^source = /m.test(b.text),
   );
-  if (rootIndex < 0) throw new Error(`Cargo.lock has no root package '${BASE_PACKAGE}'`);
+  if (rootIndex < 0)
+    throw new Error(`Cargo.lock has no root package '${BASE_PACKAGE}'`);
   const [root] = blocks.splice(rootIndex, 1);
-  const renamed = { name: packageName, text: root.text.replace(/^name = "[^"]+"$/m, `name = "${packageName}"`) };
+  const renamed = {
+    name: packageName,
+    text: root.text.replace(/^name = "[^"]+"$/m, `name = "${packageName}"`),
+  };
   const at = blocks.findIndex(b => b.name > packageName);
   blocks.splice(at < 0 ? blocks.length : at, 0, renamed);
   return `${[header, ...blocks.map(b => b.text)].join('\n\n')}\n`;
@@ -69,9 +84,15 @@ export const rustStack: StackDefinition = {
   validate(spec: ServiceSpec) {
     const crate = rustCrateName(spec.name);
     if (/^[0-9]/.test(spec.name)) {
-      throw new InputError(`name: '${spec.name}' starts with a digit, which a Rust crate name cannot`);
+      throw new InputError(
+        `name: '${spec.name}' starts with a digit, which a Rust crate name cannot`,
+      );
     }
-    if (RUST_KEYWORDS.has(crate) || CARGO_RESERVED.has(spec.name) || CARGO_RESERVED.has(crate)) {
+    if (
+      RUST_KEYWORDS.has(crate) ||
+      CARGO_RESERVED.has(spec.name) ||
+      CARGO_RESERVED.has(crate)
+    ) {
       throw new InputError(
         `name: '${spec.name}' is a Rust keyword or a name cargo reserves; the Rust stack cannot use it as a crate name (try '${spec.name}-service')`,
       );
@@ -81,7 +102,8 @@ export const rustStack: StackDefinition = {
     const lock = await baseLock(spec.auth);
     const crate = rustCrateName(spec.name);
     const clash = lockPackageNames(lock).find(
-      n => n !== BASE_PACKAGE && (n === spec.name || rustCrateName(n) === crate),
+      n =>
+        n !== BASE_PACKAGE && (n === spec.name || rustCrateName(n) === crate),
     );
     if (clash) {
       throw new InputError(

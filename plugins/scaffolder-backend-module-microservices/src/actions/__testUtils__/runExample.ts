@@ -1,4 +1,7 @@
-import type { TemplateAction, TemplateExample } from '@backstage/plugin-scaffolder-node';
+import type {
+  TemplateAction,
+  TemplateExample,
+} from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { parse } from 'yaml';
 import { renderStepInput, validateActionInput } from '../../cli/templateSteps';
@@ -13,11 +16,19 @@ export async function runExample(
   options: { context?: object; workspacePath?: string } = {},
 ) {
   const doc = parse(example.example);
-  const step = doc.steps.find((s: { action: string }) => s.action === action.id);
-  if (!step) throw new Error(`example '${example.description}' has no ${action.id} step`);
+  const step = doc.steps.find(
+    (s: { action: string }) => s.action === action.id,
+  );
+  if (!step)
+    throw new Error(
+      `example '${example.description}' has no ${action.id} step`,
+    );
   const input = renderStepInput(step.input, options.context ?? {}) as any;
   validateActionInput(action, input);
-  const ctx = createMockActionContext({ input, ...(options.workspacePath ? { workspacePath: options.workspacePath } : {}) });
+  const ctx = createMockActionContext({
+    input,
+    ...(options.workspacePath ? { workspacePath: options.workspacePath } : {}),
+  });
   await action.handler(ctx);
   return ctx;
 }

@@ -13,10 +13,11 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// Setup installs the W3C Trace Context propagator and an SDK tracer provider, so every request gets a span
-// (continuing an incoming traceparent) and its trace id reaches the logs. Spans are exported over OTLP/HTTP
-// only when otlpEndpoint is set (the exporter reads OTEL_EXPORTER_OTLP_* itself); otherwise nothing is sent
-// and nothing fails. The returned function flushes and stops the provider.
+// Setup installs the W3C Trace Context propagator, so an incoming traceparent is continued and its trace id
+// reaches the logs. Only when otlpEndpoint is set does it install an SDK tracer provider that records spans
+// and exports them over OTLP/HTTP (the exporter reads OTEL_EXPORTER_OTLP_* itself); without one, spans are
+// non-recording and cost next to nothing, and nothing fails. The returned function flushes and stops the
+// provider.
 func Setup(ctx context.Context, serviceName, otlpEndpoint string, logger *slog.Logger) (func(context.Context) error, error) {
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 		propagation.TraceContext{},
@@ -26,24 +27,25 @@ func Setup(ctx context.Context, serviceName, otlpEndpoint string, logger *slog.L
 		logger.Warn("opentelemetry error", "error", err.Error())
 	}))
 
+	if otlpEndpoint == "" {
+		return func(context.Context) error { return nil }, nil
+	}
+
 	res, err := resource.Merge(resource.Default(),
 		resource.NewSchemaless(attribute.String("service.name", serviceName)))
 	if err != nil {
 		return nil, err
 	}
-	opts := []sdktrace.TracerProviderOption{
+	exporter, err := otlptracehttp.New(ctx)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("exporting traces over OTLP/HTTP", "endpoint", otlpEndpoint)
+	provider := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
-	}
-	if otlpEndpoint != "" {
-		exporter, err := otlptracehttp.New(ctx)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, sdktrace.WithBatcher(exporter))
-		logger.Info("exporting traces over OTLP/HTTP", "endpoint", otlpEndpoint)
-	}
-	provider := sdktrace.NewTracerProvider(opts...)
+		sdktrace.WithBatcher(exporter),
+	)
 	otel.SetTracerProvider(provider)
 	return provider.Shutdown, nil
 }
