@@ -26,9 +26,10 @@ pub enum TelemetryError {
 
 /// Installs the global subscriber: JSON logs filtered by `LOG_LEVEL`, and OpenTelemetry spans for this crate.
 ///
-/// Spans are always recorded (so W3C `traceparent` headers are continued and every request log carries a
-/// trace id); they leave the process only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. The exporter speaks
-/// OTLP over HTTP/protobuf and reads the standard `OTEL_EXPORTER_OTLP_*` variables itself.
+/// Spans go through OpenTelemetry only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, so they can leave the process;
+/// the exporter speaks OTLP over HTTP/protobuf and reads the standard `OTEL_EXPORTER_OTLP_*` variables itself.
+/// Without an exporter the request log takes the trace id straight from the W3C `traceparent` header, which
+/// costs far less per request than building spans nobody receives.
 pub fn init(config: &Config) -> Result<Telemetry, TelemetryError> {
     global::set_text_map_propagator(TraceContextPropagator::new());
 
@@ -45,9 +46,11 @@ pub fn init(config: &Config) -> Result<Telemetry, TelemetryError> {
     let provider = builder.build();
     global::set_tracer_provider(provider.clone());
 
-    let traces = tracing_opentelemetry::layer()
-        .with_tracer(provider.tracer(SERVICE_NAME))
-        .with_filter(Targets::new().with_target(env!("CARGO_CRATE_NAME"), LevelFilter::INFO));
+    let traces = config.otel_exporter_endpoint.is_some().then(|| {
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer(SERVICE_NAME))
+            .with_filter(Targets::new().with_target(env!("CARGO_CRATE_NAME"), LevelFilter::INFO))
+    });
     tracing_subscriber::registry()
         .with(json_logs().with_filter(config.log_level))
         .with(traces)

@@ -53,6 +53,7 @@ pub async fn log_and_measure(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let route = route_of(&req).to_owned();
     let path = req.uri().path().to_owned();
+    let incoming = incoming_trace_id(req.headers());
 
     let response = next.run(req).await;
 
@@ -63,13 +64,17 @@ pub async fn log_and_measure(req: Request, next: Next) -> Response {
     }
     let span = Span::current();
     span.record("http.response.status_code", status);
+    // The span's trace id when spans are exported; otherwise the caller's, from its traceparent header.
+    let trace_id = Some(trace_id(&span))
+        .filter(|id| !id.is_empty())
+        .unwrap_or(incoming);
     tracing::info!(
         method = %method,
         route = %route,
         path = %path,
         status,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
-        trace_id = %trace_id(&span),
+        trace_id = %trace_id,
         "request"
     );
     response
@@ -78,6 +83,21 @@ pub async fn log_and_measure(req: Request, next: Next) -> Response {
 /// The span's trace id in hex, or an empty string when there is no valid span.
 pub fn trace_id(span: &Span) -> String {
     let context = span.context();
+    let span_context = context.span().span_context().clone();
+    if span_context.is_valid() {
+        span_context.trace_id().to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// The trace id of the caller's W3C `traceparent` header, or an empty string.
+fn incoming_trace_id(headers: &HeaderMap) -> String {
+    if !headers.contains_key("traceparent") {
+        return String::new();
+    }
+    let context =
+        global::get_text_map_propagator(|propagator| propagator.extract(&HeaderExtractor(headers)));
     let span_context = context.span().span_context().clone();
     if span_context.is_valid() {
         span_context.trace_id().to_string()
