@@ -9,6 +9,10 @@ const summary = path.join(
   os.tmpdir(),
   `microservices-conformance-summary-${process.pid}.txt`,
 );
+const results = path.join(
+  os.tmpdir(),
+  `microservices-test-results-${process.pid}.json`,
+);
 fs.rmSync(summary, { force: true });
 
 const result = spawnSync(
@@ -18,6 +22,8 @@ const result = spawnSync(
     'test',
     '--watchAll=false',
     '--runInBand',
+    '--json',
+    `--outputFile=${results}`,
     ...process.argv.slice(2),
   ],
   {
@@ -33,4 +39,13 @@ console.log(
     : '  (the conformance tier did not run)',
 );
 fs.rmSync(summary, { force: true });
+
+// One plain closing line with the totals.
+if (fs.existsSync(results)) {
+  const totals = JSON.parse(fs.readFileSync(results, 'utf8'));
+  console.log(
+    `\ntests: ${totals.numPassedTests} passed, ${totals.numFailedTests} failed, ${totals.numPendingTests} skipped`,
+  );
+  fs.rmSync(results, { force: true });
+}
 process.exit(result.status ?? 1);
