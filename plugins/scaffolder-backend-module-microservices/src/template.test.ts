@@ -29,19 +29,23 @@ describe('templates/microservice/template.yaml', () => {
   });
 
   it('offers exactly the stacks the module generates and the conformance tier proves', () => {
-    const offered = properties.stack.oneOf.map((o: { const: string }) => o.const);
+    const offered = properties.stack.oneOf.map(
+      (o: { const: string }) => o.const,
+    );
     expect([...offered].sort()).toEqual(stacks.map(s => s.id).sort());
     expect([...offered].sort()).toEqual(toolchains.map(t => t.stack).sort());
-    for (const option of properties.stack.oneOf) expect(option.title).toMatch(/ — /);
+    for (const option of properties.stack.oneOf)
+      expect(option.title).toMatch(/ — /);
   });
 
   it('needs only name, owner and stack: every other parameter has a default', () => {
-    const required = template.spec.parameters.flatMap((p: any) => p.required ?? []);
-    expect(required.sort()).toEqual(['name', 'owner', 'stack']);
-    const optional = Object.keys(properties).filter(
-      k => !required.includes(k),
+    const required = template.spec.parameters.flatMap(
+      (p: any) => p.required ?? [],
     );
-    for (const key of optional) expect([key, properties[key].default]).not.toEqual([key, undefined]);
+    expect(required.sort()).toEqual(['name', 'owner', 'stack']);
+    const optional = Object.keys(properties).filter(k => !required.includes(k));
+    for (const key of optional)
+      expect([key, properties[key].default]).not.toEqual([key, undefined]);
   });
 
   it('refuses names that are not DNS-1123 labels in the form schema too', () => {
@@ -50,7 +54,9 @@ describe('templates/microservice/template.yaml', () => {
     for (const bad of ['Bad', 'a_b', '-a', 'a-', 'x'.repeat(64), '']) {
       expect(validator.validate({ name: bad }, schema).valid).toBe(false);
     }
-    expect(validator.validate({ name: 'billing-api' }, schema).valid).toBe(true);
+    expect(validator.validate({ name: 'billing-api' }, schema).valid).toBe(
+      true,
+    );
   });
 
   it('uses only registered actions (or the SCM publishers), each step with inputs its action accepts', () => {
@@ -63,12 +69,19 @@ describe('templates/microservice/template.yaml', () => {
     const foreign = template.spec.steps
       .map((step: any) => step.action)
       .filter((id: string) => !ours.some(a => a.id === id));
-    expect([...new Set(foreign)].sort()).toEqual(['publish:github', 'publish:gitlab']);
+    expect([...new Set(foreign)].sort()).toEqual([
+      'publish:github',
+      'publish:gitlab',
+    ]);
     const unaccepted = template.spec.steps.flatMap((step: any) => {
       const action = ours.find(a => a.id === step.action);
-      const accepted = Object.keys((action?.schema?.input as any)?.properties ?? {});
+      const accepted = Object.keys(
+        (action?.schema?.input as any)?.properties ?? {},
+      );
       return action
-        ? Object.keys(step.input).filter(k => !accepted.includes(k)).map(k => `${step.id}.${k}`)
+        ? Object.keys(step.input)
+            .filter(k => !accepted.includes(k))
+            .map(k => `${step.id}.${k}`)
         : [];
     });
     expect(unaccepted).toEqual([]);

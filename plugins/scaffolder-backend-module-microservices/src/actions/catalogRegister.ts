@@ -30,6 +30,8 @@ function describeError(error: unknown): string {
 /**
  * Registers a catalog-info file as a `url` location: an http(s) URL (as `catalog:register` does), or a `file://`
  * URL inside the local publishing directory, which the embedded backend reads with its local-repository reader.
+ *
+ * @public
  */
 export function createCatalogRegisterAction(options: {
   catalog: CatalogService;

@@ -13,7 +13,11 @@ import * as props from './inputProperties';
 
 export const DEPLOY_RENDER_ID = 'microservice:deploy:render';
 
-/** Renders a service's Dockerfile, Kubernetes manifests (kustomize base + overlays) and CI pipeline. */
+/**
+ * Renders a service's Dockerfile, Kubernetes manifests (kustomize base + overlays) and CI pipeline.
+ *
+ * @public
+ */
 export function createDeployRenderAction() {
   return createTemplateAction({
     id: DEPLOY_RENDER_ID,

@@ -39,6 +39,8 @@ async function headCommit(
 /**
  * The embedded mode's publisher: turns the workspace (or a sub-path) into a new local git repository with one
  * commit. The repository appears whole or not at all (built beside, then renamed into place).
+ *
+ * @public
  */
 export function createPublishLocalAction(options: { config?: Config } = {}) {
   return createTemplateAction({

@@ -7,7 +7,11 @@ import * as props from './inputProperties';
 
 export const SERVICE_RENDER_ID = 'microservice:service:render';
 
-/** Renders a service skeleton (code, tests, migrations, OpenAPI, docs, catalog-info.yaml) into the workspace. */
+/**
+ * Renders a service skeleton (code, tests, migrations, OpenAPI, docs, catalog-info.yaml) into the workspace.
+ *
+ * @public
+ */
 export function createServiceRenderAction() {
   return createTemplateAction({
     id: SERVICE_RENDER_ID,
