@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { request } from '../conformance/service';
-import { sleep } from './stats';
+import { waitForReady } from '../conformance/service';
 
 export interface BenchServer {
   pid: number;
@@ -46,27 +45,11 @@ export async function startServer(
     clearTimeout(timer);
   };
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = started + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(
-        `${binary} exited with ${child.exitCode} before ready:\n${logTail()}`,
-      );
-    }
-    if (performance.now() > deadline) {
-      await stop();
-      throw new Error(
-        `${binary} not ready within ${timeoutMs} ms:\n${logTail()}`,
-      );
-    }
-    const ready = await request(baseUrl, 'GET', '/ready', {
-      timeoutMs: 2000,
-    }).then(
-      r => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    await sleep(5);
+  try {
+    await waitForReady(baseUrl, child, { timeoutMs, pollMs: 5 });
+  } catch (error) {
+    await stop();
+    throw new Error(`${binary} ${(error as Error).message}:\n${logTail()}`);
   }
   return {
     pid: child.pid!,

@@ -105,21 +105,7 @@ export class ThrowawayPostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}?sslmode=disable`;
   }
 
-  createDatabase(name: string): string {
-    this.run('psql', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(this.port),
-      '-U',
-      'postgres',
-      '-qc',
-      `CREATE DATABASE "${name}"`,
-    ]);
-    return this.url(name);
-  }
-
-  query(database: string, sql: string): string {
+  private psql(database: string, args: string[]) {
     return this.run('psql', [
       '-h',
       '127.0.0.1',
@@ -129,11 +115,17 @@ export class ThrowawayPostgres {
       'postgres',
       '-d',
       database,
-      '-Atqc',
-      sql,
-    ])
-      .toString()
-      .trim();
+      ...args,
+    ]);
+  }
+
+  createDatabase(name: string): string {
+    this.psql('postgres', ['-qc', `CREATE DATABASE "${name}"`]);
+    return this.url(name);
+  }
+
+  query(database: string, sql: string): string {
+    return this.psql(database, ['-Atqc', sql]).toString().trim();
   }
 
   destroy() {

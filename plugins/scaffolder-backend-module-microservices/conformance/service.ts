@@ -58,6 +58,36 @@ export function request(
   });
 }
 
+/**
+ * Polls `/ready` until it answers 200; fails at once when the process exits (by code or by signal) and after
+ * `timeoutMs` at the latest.
+ */
+export async function waitForReady(
+  baseUrl: string,
+  child: ChildProcess,
+  options: { timeoutMs: number; pollMs: number },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `exited with ${child.exitCode ?? child.signalCode} before ready`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`not ready within ${options.timeoutMs} ms`);
+    }
+    const ready = await request(baseUrl, 'GET', '/ready', {
+      timeoutMs: 2000,
+    }).then(
+      r => r.status === 200,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise(r => setTimeout(r, options.pollMs));
+  }
+}
+
 export interface RunningService {
   baseUrl: string;
   child: ChildProcess;
@@ -85,27 +115,11 @@ export async function startService(
     child.on('exit', (code, signal) => resolve(code ?? signal)),
   );
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `service exited with ${
-          child.exitCode ?? child.signalCode
-        } before ready:\n${output.slice(-3000)}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`service not ready within 60 s:\n${output.slice(-3000)}`);
-    }
-    const ready = await request(baseUrl, 'GET', '/ready', {
-      timeoutMs: 2000,
-    }).then(
-      r => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    await new Promise(r => setTimeout(r, 100));
+  try {
+    await waitForReady(baseUrl, child, { timeoutMs: 60_000, pollMs: 100 });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}:\n${output.slice(-3000)}`);
   }
   return {
     baseUrl,
