@@ -11,6 +11,7 @@ import { SignJWT } from 'jose';
 import { renderFromTemplate } from '../src/cli/render';
 import { freePort } from '../e2e/backend';
 import { dockerContextFiles } from '../src/validation/dockerContext';
+import { matrix } from './matrix';
 import { OpenApiChecker } from './openapi';
 import { findPostgresBin, ThrowawayPostgres } from './postgres';
 import { request, startService, type RunningService } from './service';
@@ -28,38 +29,6 @@ const ISSUER = 'https://issuer.conformance.test';
 const AUDIENCE = 'conformance-api';
 const ALLOWED_ORIGIN = 'https://portal.example.com';
 const MAX_BODY = 65536;
-
-interface Variant {
-  id: string;
-  name: string;
-  parameters: Record<string, unknown>;
-  auth: boolean;
-  plural: string;
-}
-
-const matrix: Variant[] = [
-  {
-    id: 'defaults',
-    name: 'billing-api',
-    parameters: {},
-    auth: false,
-    plural: 'users',
-  },
-  {
-    id: 'auth',
-    name: 'secure-api',
-    parameters: { auth: true },
-    auth: true,
-    plural: 'users',
-  },
-  {
-    id: 'renamed resource',
-    name: 'crm-service',
-    parameters: { resource: 'customer' },
-    auth: false,
-    plural: 'customers',
-  },
-];
 
 const summary: string[] = [];
 
