@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
@@ -14,7 +15,18 @@ import { dockerContextFiles } from '../src/validation/dockerContext';
 import { matrix } from './matrix';
 import { OpenApiChecker } from './openapi';
 import { findPostgresBin, ThrowawayPostgres } from './postgres';
-import { request, startService, type RunningService } from './service';
+import {
+  eventually,
+  levelOf,
+  logEntries,
+  request,
+  runUntilExit,
+  sendBody,
+  startOtlpReceiver,
+  startService,
+  trickleHeaders,
+  type RunningService,
+} from './service';
 import {
   BUILD_ENTRYPOINT,
   missingToolchain,
@@ -52,21 +64,25 @@ afterAll(() => {
   process.stdout.write(`\nConformance: \n${text}\n`);
 });
 
+/** An HS256 token; `exp`/`nbf` are seconds from now (`exp: null` leaves it out). */
 async function token(
   claims: {
     iss?: string;
     aud?: string;
-    expiresIn?: string;
+    exp?: number | null;
+    nbf?: number;
     secret?: string;
   } = {},
 ) {
-  return new SignJWT({ sub: 'conformance' })
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({ sub: 'conformance' })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(claims.iss ?? ISSUER)
     .setAudience(claims.aud ?? AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(claims.expiresIn ?? '5m')
-    .sign(new TextEncoder().encode(claims.secret ?? SECRET));
+    .setIssuedAt();
+  if (claims.exp !== null) jwt.setExpirationTime(now + (claims.exp ?? 300));
+  if (claims.nbf !== undefined) jwt.setNotBefore(now + claims.nbf);
+  return jwt.sign(new TextEncoder().encode(claims.secret ?? SECRET));
 }
 
 for (const toolchain of toolchains) {
@@ -133,6 +149,19 @@ for (const toolchain of toolchains) {
           await service?.stop();
         });
 
+        /** The environment every instance of this variant runs with. */
+        const serviceEnv = (url: string): Record<string, string> => ({
+          DATABASE_URL: url,
+          LOG_LEVEL: 'info',
+          MAX_BODY_BYTES: String(MAX_BODY),
+          CORS_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
+          SHUTDOWN_TIMEOUT_SECONDS: '10',
+          SHUTDOWN_DELAY_SECONDS: '2',
+          ...(variant.auth
+            ? { JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE }
+            : {}),
+        });
+
         check(`${variant.id}: renders`, async () => {
           const files = await renderFromTemplate({
             parameters: {
@@ -152,6 +181,10 @@ for (const toolchain of toolchains) {
           );
           spec = new OpenApiChecker(path.join(repo, 'openapi.yaml'));
           databaseUrl = pg.createDatabase(database);
+        });
+
+        // A token minted when each check runs: a cold build can take longer than any token's lifetime.
+        beforeEach(async () => {
           if (variant.auth) auth = { authorization: `Bearer ${await token()}` };
         });
 
@@ -160,6 +193,7 @@ for (const toolchain of toolchains) {
             const env = {
               ...toolchain.env,
               ...(gate.needsDatabase ? { DATABASE_URL: databaseUrl } : {}),
+              ...(gate.withoutDatabase ? { DATABASE_URL: undefined } : {}),
             };
             const result = runGate(gate, repo, env);
             expect({
@@ -167,8 +201,10 @@ for (const toolchain of toolchains) {
               output: result.output.slice(-6000),
             }).toMatchObject({ status: 0 });
             if (gate.expectEmptyOutput) expect(result.output.trim()).toBe('');
-            if (gate.needsDatabase)
-              expect(result.output).not.toMatch(/DATABASE_URL not set/);
+            if (gate.expectOutput)
+              expect(result.output).toMatch(gate.expectOutput);
+            if (gate.rejectOutput)
+              expect(result.output).not.toMatch(gate.rejectOutput);
           });
         }
 
@@ -201,23 +237,56 @@ for (const toolchain of toolchains) {
         );
 
         check(
+          `${variant.id}: refuses unsafe configuration at start, naming the variable; "listening" only once bound`,
+          async () => {
+            const refusals: Array<[string, Record<string, string>]> = [
+              ['SHUTDOWN_TIMEOUT_SECONDS', { SHUTDOWN_TIMEOUT_SECONDS: '0' }],
+              ['MAX_BODY_BYTES', { MAX_BODY_BYTES: '0' }],
+            ];
+            if (variant.auth)
+              refusals.push([
+                'JWT_SECRET',
+                { JWT_SECRET: 'x'.repeat(31) }, // one byte short of 256 bits
+              ]);
+            for (const [variable, override] of refusals) {
+              const run = await runUntilExit(binary, {
+                ...serviceEnv(databaseUrl),
+                PORT: String(await freePort()),
+                ...override,
+              });
+              expect([variable, run.code === 0, run.output]).toEqual([
+                variable,
+                false,
+                expect.stringContaining(variable),
+              ]);
+              expect(run.output).not.toMatch(/listening/i);
+            }
+            // The port is taken: the service must fail without ever claiming to listen.
+            const taken = net.createServer();
+            await new Promise<void>(resolve =>
+              taken.listen(0, '0.0.0.0', resolve),
+            );
+            try {
+              const run = await runUntilExit(binary, {
+                ...serviceEnv(databaseUrl),
+                PORT: String((taken.address() as net.AddressInfo).port),
+              });
+              expect(run.code).not.toBe(0);
+              expect(run.output).not.toMatch(/"(msg|message)":"listening/i);
+            } finally {
+              taken.close();
+            }
+          },
+        );
+
+        check(
           `${variant.id}: starts against PostgreSQL and serves health, ready and metrics`,
           async () => {
-            const env: Record<string, string> = {
-              DATABASE_URL: databaseUrl,
-              LOG_LEVEL: 'info',
-              MAX_BODY_BYTES: String(MAX_BODY),
-              CORS_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
-              SHUTDOWN_TIMEOUT_SECONDS: '10',
-              ...(variant.auth
-                ? {
-                    JWT_SECRET: SECRET,
-                    JWT_ISSUER: ISSUER,
-                    JWT_AUDIENCE: AUDIENCE,
-                  }
-                : {}),
-            };
-            service = await startService(binary, env, await freePort());
+            service = await startService(
+              binary,
+              serviceEnv(databaseUrl),
+              await freePort(),
+            );
             const health = await request(service.baseUrl, 'GET', '/health');
             expect([health.status, health.json]).toEqual([
               200,
@@ -227,6 +296,7 @@ for (const toolchain of toolchains) {
             const ready = await request(service.baseUrl, 'GET', '/ready');
             expect(ready.status).toBe(200);
             expect(spec.check('GET', '/ready', 200, ready.json)).toEqual([]);
+            expect(service.logs()).toMatch(/"(msg|message)":"listening/i);
             // Migrations ran: the resource's table exists.
             expect(
               pg.query(
@@ -254,7 +324,7 @@ for (const toolchain of toolchains) {
                 }),
                 await token({ iss: 'https://evil.example' }),
                 await token({ aud: 'other-api' }),
-                await token({ expiresIn: '-1m' }),
+                await token({ exp: -120 }),
               ]) {
                 const res = await request(base, 'GET', collection, {
                   headers: { authorization: `Bearer ${bad}` },
@@ -270,6 +340,51 @@ for (const toolchain of toolchains) {
               expect(ok.status).toBe(200);
               // Probes stay open.
               expect((await request(base, 'GET', '/health')).status).toBe(200);
+            },
+          );
+
+          check(
+            `${variant.id}: JWT leeway of at most 60 s, exp required, nbf honoured, error="invalid_token" on a bad token`,
+            async () => {
+              const base = service!.baseUrl;
+              const statusWith = async (jwt: string) => {
+                const res = await request(base, 'GET', collection, {
+                  headers: { authorization: `Bearer ${jwt}` },
+                });
+                return res.status;
+              };
+              expect({
+                'expired 10 s ago (within the leeway)': await statusWith(
+                  await token({ exp: -10 }),
+                ),
+                'expired 90 s ago': await statusWith(await token({ exp: -90 })),
+                'no exp': await statusWith(await token({ exp: null })),
+                'nbf 10 s ahead (within the leeway)': await statusWith(
+                  await token({ nbf: 10 }),
+                ),
+                'nbf 90 s ahead': await statusWith(await token({ nbf: 90 })),
+              }).toEqual({
+                'expired 10 s ago (within the leeway)': 200,
+                'expired 90 s ago': 401,
+                'no exp': 401,
+                'nbf 10 s ahead (within the leeway)': 200,
+                'nbf 90 s ahead': 401,
+              });
+              const bad = await request(base, 'GET', collection, {
+                headers: {
+                  authorization: `Bearer ${await token({ exp: -90 })}`,
+                },
+              });
+              expect(String(bad.headers['www-authenticate'])).toMatch(
+                /^Bearer\b.*error="invalid_token"/,
+              );
+              const none = await request(base, 'GET', collection);
+              expect(String(none.headers['www-authenticate'])).toMatch(
+                /^Bearer/,
+              );
+              expect(String(none.headers['www-authenticate'])).not.toMatch(
+                /error=/,
+              );
             },
           );
         }
@@ -334,6 +449,29 @@ for (const toolchain of toolchains) {
             expect(spec.check('POST', collection, 409, duplicate.json)).toEqual(
               [],
             );
+            // Email uniqueness ignores case; the address is stored as given.
+            const shouting = await request(base, 'POST', collection, {
+              headers: json,
+              body: JSON.stringify({
+                email: 'ADA@Example.COM',
+                name: 'Ada Again',
+              }),
+            });
+            expect([shouting.status, shouting.json?.error?.code]).toEqual([
+              409,
+              'conflict',
+            ]);
+            const mixed = await request(base, 'POST', collection, {
+              headers: json,
+              body: JSON.stringify({
+                email: 'Grace.Hopper@Example.com',
+                name: 'Grace Hopper',
+              }),
+            });
+            expect([mixed.status, mixed.json?.email]).toEqual([
+              201,
+              'Grace.Hopper@Example.com',
+            ]);
 
             for (const [body, field] of [
               [{ name: 'No Email' }, 'email'],
@@ -407,6 +545,151 @@ for (const toolchain of toolchains) {
               404,
               'not_found',
             ]);
+          },
+        );
+
+        check(
+          `${variant.id}: a wrong method on a known route is 405 JSON with Allow; odd methods are counted as _OTHER`,
+          async () => {
+            const base = service!.baseUrl;
+            const del = await request(base, 'DELETE', collection, {
+              headers: auth,
+            });
+            expect([del.status, del.json?.error?.code]).toEqual([
+              405,
+              'method_not_allowed',
+            ]);
+            const allow = String(del.headers.allow ?? '')
+              .split(',')
+              .map(m => m.trim())
+              .filter(Boolean);
+            expect(allow).toEqual(expect.arrayContaining(['GET', 'POST']));
+            expect(allow).not.toContain('DELETE');
+            const put = await request(
+              base,
+              'PUT',
+              `${collection}/${'0'.repeat(8)}-0000-4000-8000-000000000000`,
+              {
+                headers: auth,
+              },
+            );
+            expect(put.status).toBe(405);
+            expect(String(put.headers.allow)).toMatch(/\bGET\b/);
+            for (const odd of ['FOO', 'PROPFIND']) {
+              const res = await request(base, odd, collection, {
+                headers: auth,
+              });
+              expect([odd, res.status]).toEqual([odd, 405]);
+            }
+            const metrics = (await request(base, 'GET', '/metrics')).text;
+            const counters = metrics
+              .split('\n')
+              .filter(l => l.startsWith('http_requests_total{'));
+            expect(counters.some(l => /method="(FOO|PROPFIND)"/.test(l))).toBe(
+              false,
+            );
+            expect(
+              counters.some(
+                l =>
+                  l.includes('method="_OTHER"') &&
+                  l.includes(`route="${collection}"`) &&
+                  l.includes('status="405"'),
+              ),
+            ).toBe(true);
+            expect(
+              counters.some(
+                l =>
+                  l.includes('method="DELETE"') &&
+                  l.includes(`route="${collection}"`) &&
+                  l.includes('status="405"'),
+              ),
+            ).toBe(true);
+            const methods = new Set(
+              counters.map(l => /method="([^"]*)"/.exec(l)?.[1]),
+            );
+            for (const method of methods)
+              expect([
+                'GET',
+                'HEAD',
+                'POST',
+                'PUT',
+                'PATCH',
+                'DELETE',
+                'OPTIONS',
+                'CONNECT',
+                'TRACE',
+                '_OTHER',
+              ]).toContain(method);
+          },
+        );
+
+        check(`${variant.id}: probes are not logged at info`, async () => {
+          const base = service!.baseUrl;
+          for (const probe of ['/health', '/ready', '/metrics'])
+            expect((await request(base, 'GET', probe)).status).toBe(200);
+          await new Promise(r => setTimeout(r, 200));
+          const probeLines = logEntries(service!.logs()).filter(e =>
+            /"(\/health|\/ready|\/metrics)"/.test(JSON.stringify(e)),
+          );
+          expect(probeLines).toEqual([]);
+          // Other requests still are.
+          expect(
+            logEntries(service!.logs()).some(e =>
+              JSON.stringify(e).includes(`"${collection}"`),
+            ),
+          ).toBe(true);
+        });
+
+        check(
+          `${variant.id}: a client that disconnects while the database is slow is not an outage (no 503, no WARN)`,
+          async () => {
+            const base = service!.baseUrl;
+            const logsBefore = service!.logs().length;
+            const lock = await pg.holdLock(database, variant.plural, 2);
+            const gaveUp = await request(base, 'GET', collection, {
+              headers: auth,
+              timeoutMs: 400,
+            }).then(
+              r => `answered ${r.status}`,
+              e => String(e.message),
+            );
+            expect(gaveUp).toMatch(/timed out/);
+            await new Promise(resolve => lock.on('exit', resolve));
+            const after = await request(base, 'GET', collection, {
+              headers: auth,
+            });
+            expect(after.status).toBe(200);
+            await new Promise(r => setTimeout(r, 300));
+            const metrics = (await request(base, 'GET', '/metrics')).text;
+            expect(
+              metrics
+                .split('\n')
+                .filter(
+                  l =>
+                    l.startsWith('http_requests_total{') &&
+                    l.includes('status="503"'),
+                ),
+            ).toEqual([]);
+            const loud = logEntries(service!.logs().slice(logsBefore)).filter(
+              e => ['WARN', 'WARNING', 'ERROR'].includes(levelOf(e)),
+            );
+            expect(loud).toEqual([]);
+          },
+        );
+
+        check(
+          `${variant.id}: a client that trickles its headers is cut off (header-read timeout)`,
+          async () => {
+            const [openFor, health] = await Promise.all([
+              trickleHeaders(service!.baseUrl, 30_000),
+              // Meanwhile others are served.
+              new Promise(r => setTimeout(r, 1000)).then(() =>
+                request(service!.baseUrl, 'GET', '/health'),
+              ),
+            ]);
+            expect(health.status).toBe(200);
+            // The contract's header-read timeout is 5 s; a few seconds of slack for a loaded machine.
+            expect(openFor).toBeLessThan(12_000);
           },
         );
 
@@ -520,6 +803,21 @@ for (const toolchain of toolchains) {
               413,
               'payload_too_large',
             ]);
+            // A client that sends a 4 MiB body whole still receives the answer, not a reset.
+            const huge = await sendBody(
+              service!.baseUrl,
+              'POST',
+              collection,
+              { 'content-type': 'application/json', ...auth },
+              Buffer.alloc(4 * 1024 * 1024, 'x'),
+            );
+            expect([huge.status, huge.json?.error?.code]).toEqual([
+              413,
+              'payload_too_large',
+            ]);
+            expect(
+              (await request(service!.baseUrl, 'GET', '/health')).status,
+            ).toBe(200);
           },
         );
 
@@ -532,13 +830,29 @@ for (const toolchain of toolchains) {
               const ready = await request(base, 'GET', '/ready');
               expect(ready.status).toBe(503);
               expect(spec.check('GET', '/ready', 503, ready.json)).toEqual([]);
+              const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+              const logsBefore = service!.logs().length;
               const list = await request(base, 'GET', collection, {
-                headers: auth,
+                headers: {
+                  ...auth,
+                  traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+                },
               });
               expect([list.status, list.json?.error?.code]).toEqual([
                 503,
                 'unavailable',
               ]);
+              await new Promise(r => setTimeout(r, 200));
+              // The warning about the database, written during the request, carries its trace id too.
+              const during = logEntries(
+                service!.logs().slice(logsBefore),
+              ).filter(e => JSON.stringify(e).includes(traceId));
+              expect(during.length).toBeGreaterThanOrEqual(2);
+              expect(
+                during.some(e =>
+                  ['WARN', 'WARNING', 'ERROR'].includes(levelOf(e)),
+                ),
+              ).toBe(true);
               expect((await request(base, 'GET', '/health')).status).toBe(200);
             } finally {
               pg.start();
@@ -609,7 +923,17 @@ for (const toolchain of toolchains) {
             );
             service!.child.kill('SIGTERM');
             await new Promise(r => setTimeout(r, 300));
-            // After the signal the service stops accepting connections.
+            // At once /ready says 503, so the load balancer stops routing here, while requests are still served.
+            const readyAfter = await request(base.origin, 'GET', '/ready');
+            expect(readyAfter.status).toBe(503);
+            expect(spec.check('GET', '/ready', 503, readyAfter.json)).toEqual(
+              [],
+            );
+            expect((await request(base.origin, 'GET', '/health')).status).toBe(
+              200,
+            );
+            // After SHUTDOWN_DELAY_SECONDS (2) the service stops accepting connections.
+            await new Promise(r => setTimeout(r, 2500));
             const late = await request(base.origin, 'GET', '/health').then(
               r => `answered ${r.status}`,
               e => String(e.code),
@@ -636,6 +960,200 @@ for (const toolchain of toolchains) {
             expect(await service!.exited).toBe(0);
           },
         );
+
+        if (variant.id === 'defaults') {
+          check(
+            `${variant.id}: TLS to PostgreSQL (sslmode=verify-full) and a pool size given in DATABASE_URL wins over DB_MAX_CONNECTIONS`,
+            async () => {
+              const tlsDatabase = `${database}_tls`;
+              const url = `${pg
+                .createDatabase(tlsDatabase)
+                .replace(
+                  'sslmode=disable',
+                  'sslmode=verify-full',
+                )}&sslrootcert=${encodeURIComponent(
+                pg.certificateFile,
+              )}&pool_max_conns=2`;
+              const tls = await startService(
+                binary,
+                { ...serviceEnv(url), DB_MAX_CONNECTIONS: '10' },
+                await freePort(),
+              );
+              try {
+                const connections = (where: string) =>
+                  Number(
+                    pg.query(
+                      'postgres',
+                      `SELECT count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) ` +
+                        `WHERE a.datname = '${tlsDatabase}' AND a.backend_type = 'client backend' ` +
+                        `AND a.application_name <> 'psql' AND ${where}`,
+                    ),
+                  );
+                // Eight requests wait on a locked table: the pool may open two connections, no more.
+                const lock = await pg.holdLock(tlsDatabase, variant.plural, 2);
+                const waiting = Array.from({ length: 8 }, () =>
+                  request(tls.baseUrl, 'GET', collection, {
+                    headers: auth,
+                  }),
+                );
+                await new Promise(r => setTimeout(r, 800));
+                const open = connections('true');
+                const plain = connections('NOT s.ssl');
+                await new Promise(resolve => lock.on('exit', resolve));
+                const answers = await Promise.all(waiting);
+                expect(answers.map(a => a.status)).toEqual(Array(8).fill(200));
+                expect({ open, plain }).toEqual({ open: 2, plain: 0 });
+                expect(connections('s.ssl')).toBeGreaterThan(0);
+              } finally {
+                await tls.stop();
+              }
+            },
+          );
+
+          check(
+            `${variant.id}: OpenTelemetry: spans reach an OTLP/HTTP endpoint with OTEL_* honoured; always_off exports nothing; a rejected export is logged`,
+            async () => {
+              const traceId = '0af7651916cd43dd8448eb211c80319c';
+              const traceparent = `00-${traceId}-b7ad6b7169203331-01`;
+              const traceBytes = Buffer.from(traceId, 'hex');
+              const otel = (endpoint: string, sampler?: string) => ({
+                ...serviceEnv(databaseUrl),
+                OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+                OTEL_SERVICE_NAME: 'conformance-traces',
+                OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=conformance',
+                OTEL_BSP_SCHEDULE_DELAY: '100',
+                ...(sampler ? { OTEL_TRACES_SAMPLER: sampler } : {}),
+              });
+              const run = async (
+                env: Record<string, string>,
+                body: (baseUrl: string) => Promise<void>,
+              ) => {
+                const instance = await startService(
+                  binary,
+                  env,
+                  await freePort(),
+                );
+                try {
+                  await request(instance.baseUrl, 'GET', collection, {
+                    headers: { ...auth, traceparent },
+                  });
+                  await body(instance.baseUrl);
+                  return instance.logs();
+                } finally {
+                  await instance.stop();
+                }
+              };
+
+              const receiver = await startOtlpReceiver(200);
+              try {
+                await run(otel(receiver.endpoint), async () => {
+                  const exported = await eventually(
+                    () =>
+                      receiver.bodies.some(
+                        b =>
+                          b.includes(traceBytes) &&
+                          b.includes('conformance-traces') &&
+                          b.includes('deployment.environment'),
+                      ),
+                    10_000,
+                  );
+                  expect(exported).toBe(true);
+                });
+              } finally {
+                await receiver.close();
+              }
+
+              const silent = await startOtlpReceiver(200);
+              try {
+                await run(otel(silent.endpoint, 'always_off'), async () => {
+                  await new Promise(r => setTimeout(r, 1500));
+                  expect(
+                    silent.bodies.filter(b => b.includes(traceBytes)),
+                  ).toEqual([]);
+                });
+              } finally {
+                await silent.close();
+              }
+
+              const refusing = await startOtlpReceiver(400);
+              try {
+                const logs = await run(
+                  otel(refusing.endpoint),
+                  async baseUrl => {
+                    const logged = await eventually(
+                      () => refusing.bodies.length > 0,
+                      10_000,
+                    );
+                    expect(logged).toBe(true);
+                    await request(baseUrl, 'GET', '/health');
+                    await new Promise(r => setTimeout(r, 1000));
+                  },
+                );
+                expect(
+                  logEntries(logs).some(
+                    e =>
+                      ['WARN', 'WARNING', 'ERROR'].includes(levelOf(e)) &&
+                      /export|otlp|trace/i.test(JSON.stringify(e)),
+                  ),
+                ).toBe(true);
+              } finally {
+                await refusing.close();
+              }
+            },
+          );
+        }
+
+        if (variant.id === 'renamed resource') {
+          check(
+            `${variant.id}: a second service on another service's database keeps its own migration records`,
+            async () => {
+              const other = matrix[0];
+              const otherDatabase = other.name.replace(/-/g, '_');
+              const shared = await startService(
+                binary,
+                serviceEnv(pg.url(otherDatabase)),
+                await freePort(),
+              );
+              try {
+                const exists = (table: string) =>
+                  pg.query(
+                    otherDatabase,
+                    `SELECT to_regclass('public.${table}') IS NOT NULL`,
+                  );
+                expect({
+                  [other.plural]: exists(other.plural),
+                  [variant.plural]: exists(variant.plural),
+                  [`${otherDatabase}_schema_migrations`]: exists(
+                    `${otherDatabase}_schema_migrations`,
+                  ),
+                  [`${database}_schema_migrations`]: exists(
+                    `${database}_schema_migrations`,
+                  ),
+                }).toEqual({
+                  [other.plural]: 't',
+                  [variant.plural]: 't',
+                  [`${otherDatabase}_schema_migrations`]: 't',
+                  [`${database}_schema_migrations`]: 't',
+                });
+                const created = await request(
+                  shared.baseUrl,
+                  'POST',
+                  collection,
+                  {
+                    headers: { 'content-type': 'application/json', ...auth },
+                    body: JSON.stringify({
+                      email: 'shared@example.com',
+                      name: 'Shared',
+                    }),
+                  },
+                );
+                expect(created.status).toBe(201);
+              } finally {
+                await shared.stop();
+              }
+            },
+          );
+        }
       });
     }
   });

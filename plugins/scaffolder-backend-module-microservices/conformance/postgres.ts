@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +42,7 @@ export class ThrowawayPostgres {
     fs.chmodSync(dir, 0o755);
     if (isRoot()) execFileSync('chown', ['postgres:postgres', dir]);
     const pg = new ThrowawayPostgres(bin, dir, await freePort());
+    pg.createCertificate();
     pg.run('initdb', [
       '-D',
       pg.dataDir,
@@ -59,6 +60,41 @@ export class ThrowawayPostgres {
 
   get dataDir() {
     return path.join(this.dir, 'data');
+  }
+
+  /** The self-signed certificate the server presents (CN and SAN 127.0.0.1): `sslrootcert` for verify-full. */
+  get certificateFile() {
+    return path.join(this.dir, 'server.crt');
+  }
+
+  /** A certificate for TLS connections (`ssl=on`); plain connections stay allowed, as on a default server. */
+  private createCertificate() {
+    const key = path.join(this.dir, 'server.key');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        this.certificateFile,
+      ],
+      { stdio: 'pipe', timeout: 60_000 },
+    );
+    fs.chmodSync(key, 0o600);
+    fs.chmodSync(this.certificateFile, 0o644);
+    if (isRoot())
+      execFileSync('chown', ['postgres:postgres', key, this.certificateFile]);
   }
 
   private run(tool: string, args: string[]) {
@@ -83,7 +119,10 @@ export class ThrowawayPostgres {
       '-t',
       '60',
       '-o',
-      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 ` +
+        `-c ssl=on -c ssl_cert_file=${
+          this.certificateFile
+        } -c ssl_key_file=${path.join(this.dir, 'server.key')}`,
       'start',
     ]);
   }
@@ -117,6 +156,50 @@ export class ThrowawayPostgres {
       database,
       ...args,
     ]);
+  }
+
+  /**
+   * Holds an ACCESS EXCLUSIVE lock on `table` for `seconds` in a psql session of its own, so requests that touch
+   * the table wait; resolves once the lock is granted, with the session (it ends by itself).
+   */
+  async holdLock(
+    database: string,
+    table: string,
+    seconds: number,
+  ): Promise<ChildProcess> {
+    const command = path.join(this.bin, 'psql');
+    const args = [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.port),
+      '-U',
+      'postgres',
+      '-d',
+      database,
+      '-qc',
+      `BEGIN; LOCK TABLE "${table}" IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${seconds}); COMMIT;`,
+    ];
+    const session = isRoot()
+      ? spawn('runuser', ['-u', 'postgres', '--', command, ...args], {
+          stdio: 'ignore',
+        })
+      : spawn(command, args, { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (
+      this.query(
+        database,
+        `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation ` +
+          `WHERE c.relname = '${table}' AND l.mode = 'AccessExclusiveLock' AND l.granted`,
+      ) !== '1'
+    ) {
+      if (Date.now() > deadline) {
+        session.kill();
+        throw new Error(`could not lock ${table} within 10 s`);
+      }
+      await new Promise(r => setTimeout(r, 50));
+    }
+    return session;
   }
 
   createDatabase(name: string): string {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 
 export interface HttpResult {
   status: number;
@@ -134,4 +135,161 @@ export async function startService(
       }
     },
   };
+}
+
+/**
+ * Sends a whole body as an ordinary client does, and resolves with the answer even when the server closes the
+ * connection after answering (an early 413); rejects only when no complete answer arrived.
+ */
+export function sendBody(
+  baseUrl: string,
+  method: string,
+  urlPath: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; json: any; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    let answered:
+      | { status: number; json: any; headers: http.IncomingHttpHeaders }
+      | undefined;
+    const req = http.request(`${baseUrl}${urlPath}`, {
+      method,
+      agent: false,
+      headers: { ...headers, 'content-length': body.length },
+      timeout: 30_000,
+    });
+    req.on('response', res => {
+      const chunks: Buffer[] = [];
+      res.on('data', c => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: any;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        answered = { status: res.statusCode ?? 0, json, headers: res.headers };
+        resolve(answered);
+      });
+      res.on('error', error => (answered ? undefined : reject(error)));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', error => {
+      if (!answered)
+        setTimeout(
+          () => (answered ? resolve(answered) : reject(error)),
+          // The answer may still be in the socket's buffer when the write fails.
+          200,
+        );
+    });
+    req.end(body);
+  });
+}
+
+/**
+ * Opens a connection and trickles a request's headers, one line a second, never finishing them; resolves with how
+ * long the server kept the connection open (or `giveUpMs` when it never closed it).
+ */
+export function trickleHeaders(
+  baseUrl: string,
+  giveUpMs: number,
+): Promise<number> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise(resolve => {
+    const started = Date.now();
+    const socket = net.connect(Number(port), hostname);
+    let line = 0;
+    const timer = setInterval(() => {
+      if (!socket.destroyed) socket.write(`x-slow-${line++}: y\r\n`);
+    }, 1000);
+    const done = () => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      socket.destroy();
+      resolve(Date.now() - started);
+    };
+    const giveUp = setTimeout(done, giveUpMs);
+    socket.on('connect', () =>
+      socket.write(`GET /health HTTP/1.1\r\nhost: ${hostname}\r\n`),
+    );
+    socket.on('data', () => {});
+    socket.on('close', done);
+    socket.on('error', () => {});
+  });
+}
+
+/** Runs a binary that is expected to refuse its configuration; resolves with its exit code and output. */
+export function runUntilExit(
+  binary: string,
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+): Promise<{ code: number | string | null; output: string }> {
+  return new Promise(resolve => {
+    let output = '';
+    const child = spawn(binary, [], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', d => (output += d));
+    child.stderr!.on('data', d => (output += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? signal, output });
+    });
+  });
+}
+
+/** A loopback OTLP/HTTP receiver that records the bodies posted to `/v1/traces` and answers `status`. */
+export async function startOtlpReceiver(status = 200) {
+  const bodies: Buffer[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', c => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') bodies.push(Buffer.concat(chunks));
+      res.writeHead(status, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bodies,
+    close: () => new Promise(resolve => server.close(resolve)),
+  };
+}
+
+/** Polls `condition` every 100 ms until it holds or `timeoutMs` passes; returns whether it held. */
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
+
+/** The JSON log lines a service wrote, parsed (other lines are left out). */
+export function logEntries(logs: string): Array<Record<string, any>> {
+  return logs
+    .split('\n')
+    .filter(l => l.startsWith('{'))
+    .flatMap(l => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** A log entry's level in upper case, whichever field name the stack's logger uses. */
+export function levelOf(entry: Record<string, any>): string {
+  return String(entry.level ?? entry.severity ?? '').toUpperCase();
 }

@@ -10,6 +10,12 @@ export interface Gate {
   expectEmptyOutput?: boolean;
   /** Needs DATABASE_URL (the repository's own PostgreSQL test). */
   needsDatabase?: boolean;
+  /** Runs with DATABASE_URL unset, to see the database tests report themselves skipped. */
+  withoutDatabase?: boolean;
+  /** The output must match this (e.g. the runner's word for a skipped test). */
+  expectOutput?: RegExp;
+  /** The output must not match this (e.g. no test skipped when DATABASE_URL is set). */
+  rejectOutput?: RegExp;
 }
 
 /** How the conformance tier builds and checks one stack's generated repository. */
@@ -45,10 +51,19 @@ export const toolchains: StackToolchain[] = [
       },
       { title: 'go vet ./...', command: 'go', args: ['vet', './...'] },
       {
-        title: 'go test ./... (with DATABASE_URL)',
+        title:
+          'go test ./... without DATABASE_URL: the PostgreSQL tests report SKIP',
         command: 'go',
-        args: ['test', '-count=1', './...'],
+        args: ['test', '-count=1', '-v', './...'],
+        withoutDatabase: true,
+        expectOutput: /--- SKIP: /,
+      },
+      {
+        title: 'go test ./... with DATABASE_URL: nothing skipped',
+        command: 'go',
+        args: ['test', '-count=1', '-v', './...'],
         needsDatabase: true,
+        rejectOutput: /--- SKIP: /,
       },
     ],
     binary: repo => path.join(repo, 'bin/api'),
@@ -69,10 +84,20 @@ export const toolchains: StackToolchain[] = [
         args: ['clippy', '--all-targets', '--locked', '--', '-D', 'warnings'],
       },
       {
-        title: 'cargo test --locked (with DATABASE_URL)',
+        title:
+          'cargo test --locked without DATABASE_URL: the PostgreSQL tests report ignored',
         command: 'cargo',
         args: ['test', '--locked'],
+        withoutDatabase: true,
+        expectOutput: /; [1-9]\d* ignored;/,
+      },
+      {
+        title:
+          'cargo test --locked -- --include-ignored with DATABASE_URL: nothing ignored',
+        command: 'cargo',
+        args: ['test', '--locked', '--', '--include-ignored'],
         needsDatabase: true,
+        rejectOutput: /; [1-9]\d* ignored;/,
       },
     ],
     binary: (_repo, packageName) =>
@@ -94,12 +119,18 @@ export function missingToolchain(
 export function runGate(
   gate: { command: string; args: string[] },
   cwd: string,
-  env: Record<string, string>,
+  env: Record<string, string | undefined>,
   timeoutMs = 20 * 60_000,
 ) {
+  // An undefined value removes the variable.
+  const merged = Object.fromEntries(
+    Object.entries({ ...process.env, ...env }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
   const result = spawnSync(gate.command, gate.args, {
     cwd,
-    env: { ...process.env, ...env },
+    env: merged,
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
