@@ -990,13 +990,15 @@ for (const toolchain of toolchains) {
                     ),
                   );
                 // Eight requests wait on a locked table: the pool may open two connections, no more.
-                const lock = await pg.holdLock(tlsDatabase, variant.plural, 2);
+                const lock = await pg.holdLock(tlsDatabase, variant.plural, 4);
                 const waiting = Array.from({ length: 8 }, () =>
                   request(tls.baseUrl, 'GET', collection, {
                     headers: auth,
                   }),
                 );
-                await new Promise(r => setTimeout(r, 800));
+                // Bounded waits for what a busy machine delays: the pool growing, then a moment to overshoot.
+                await eventually(() => connections('true') >= 2, 3000);
+                await new Promise(r => setTimeout(r, 300));
                 const open = connections('true');
                 const plain = connections('NOT s.ssl');
                 await new Promise(resolve => lock.on('exit', resolve));
