@@ -39,4 +39,12 @@ export -f yarn
 if [ "${SETUP_SKIP_INSTALL:-}" != "1" ]; then
   ( cd "$_setup_root" && if [ "${CI:-}" = "true" ]; then corepack yarn install --immutable; else corepack yarn install; fi ) \
     || { echo "setup: yarn install failed" >&2; return 1 2>/dev/null || exit 1; }
+  # GitLab's published CI schema, as the PyPI package check-jsonschema vendors it: the fast tier validates the
+  # generated .gitlab-ci.yml against it. Only its files are needed (no dependencies); without PyPI the tests that
+  # use it report themselves skipped.
+  _gitlab_schema_pkg="check-jsonschema==0.39.0"
+  if [ ! -f "$_setup_root/.tools/python/check_jsonschema/builtin_schemas/vendor/gitlab-ci.json" ]; then
+    python3 -m pip install --quiet --no-deps --target "$_setup_root/.tools/python" "$_gitlab_schema_pkg" >/dev/null 2>&1 \
+      || echo "setup: could not install $_gitlab_schema_pkg from PyPI; GitLab CI schema checks will be skipped" >&2
+  fi
 fi

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import { renderFromTemplate } from '../src/cli/render';
 import { freePort } from '../e2e/backend';
-import { dockerContextFiles } from '../src/validation/dockerContext';
+import { dockerContextFiles } from '../testUtils/dockerContext';
 import { matrix } from './matrix';
 import { OpenApiChecker } from './openapi';
 import { findPostgresBin, ThrowawayPostgres } from './postgres';

@@ -203,13 +203,14 @@ export function trickleHeaders(
     const timer = setInterval(() => {
       if (!socket.destroyed) socket.write(`x-slow-${line++}: y\r\n`);
     }, 1000);
+    let giveUp: NodeJS.Timeout | undefined = undefined;
     const done = () => {
       clearInterval(timer);
       clearTimeout(giveUp);
       socket.destroy();
       resolve(Date.now() - started);
     };
-    const giveUp = setTimeout(done, giveUpMs);
+    giveUp = setTimeout(done, giveUpMs);
     socket.on('connect', () =>
       socket.write(`GET /health HTTP/1.1\r\nhost: ${hostname}\r\n`),
     );

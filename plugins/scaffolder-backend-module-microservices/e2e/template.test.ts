@@ -5,6 +5,7 @@ import git from 'isomorphic-git';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stacks } from '../src/stacks';
+import { toolchains } from '../conformance/toolchains';
 import {
   api,
   startBackend,
@@ -58,6 +59,12 @@ describe('microservice template on the embedded backend', () => {
       await new Promise(r => setTimeout(r, 500));
     }
   }
+
+  it('offers only stacks the conformance tier builds and runs', () => {
+    expect(stacks.map(s => s.id).sort()).toEqual(
+      toolchains.map(t => t.stack).sort(),
+    );
+  });
 
   it.each(stacks.map(s => [s.id]))(
     'creates a %s service from only {name, owner, stack}',
@@ -187,30 +194,70 @@ describe('microservice template on the embedded backend', () => {
     expect(component.spec.owner).toBe('group:default/team-a');
   });
 
-  it('dry-runs the template without side effects', async () => {
-    const template = (
-      await api(
+  // The template editor's dry run: every step runs in dry-run mode, and the response lists the workspace.
+  it.each(stacks.map(s => [s.id]))(
+    'dry-runs the whole %s template through the dry-run endpoint, listing the files and changing nothing',
+    async stack => {
+      const name = `dry-${stack}-svc`;
+      const template = (
+        await api(
+          backend,
+          'GET',
+          `/api/catalog/entities/by-name/template/default/microservice`,
+        )
+      ).body;
+      const locationsBefore = (
+        await api(backend, 'GET', '/api/catalog/locations')
+      ).body.length;
+      const res = await api(backend, 'POST', '/api/scaffolder/v2/dry-run', {
+        template,
+        values: { name, owner: 'group:default/team-a', stack },
+        secrets: {},
+        directoryContents: [],
+      });
+      expect(res.status).toBe(200);
+
+      const paths: string[] = res.body.directoryContents.map(
+        (f: any) => f.path,
+      );
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          'catalog-info.yaml',
+          'openapi.yaml',
+          'Dockerfile',
+          '.github/workflows/ci.yml',
+          'deploy/kubernetes/overlays/prod/kustomization.yaml',
+          stack === 'go' ? 'go.mod' : 'Cargo.toml',
+        ]),
+      );
+      const messages: string[] = res.body.log.map((l: any) => l.body.message);
+      const log = messages.join('\n');
+      // Every step of the local path ran (in dry-run mode), none was skipped for lack of dry-run support.
+      expect(log).not.toMatch(/does not support dry-run/);
+      expect(log).toMatch(
+        new RegExp(
+          `Dry run: would publish ${paths.length} files from '\\.' as local repository ${backend.reposDir}/${name} \\(branch main\\)`,
+        ),
+      );
+      expect(log).toContain(
+        `Dry run: would register url location file://${backend.reposDir}/${name}/catalog-info.yaml in the catalog`,
+      );
+      expect(res.body.output.links[0]).toEqual({
+        title: 'Repository',
+        url: `file://${backend.reposDir}/${name}`,
+      });
+
+      // Nothing outside the dry run's workspace changed.
+      expect(fs.existsSync(path.join(backend.reposDir, name))).toBe(false);
+      expect(
+        (await api(backend, 'GET', '/api/catalog/locations')).body.length,
+      ).toBe(locationsBefore);
+      const entity = await api(
         backend,
         'GET',
-        `/api/catalog/entities/by-name/template/default/microservice`,
-      )
-    ).body;
-    const res = await api(backend, 'POST', '/api/scaffolder/v2/dry-run', {
-      template,
-      values: { name: 'dry-svc', owner: 'group:default/team-a', stack: 'go' },
-      directoryContents: [],
-    });
-    expect(res.status).toBe(200);
-    const paths = res.body.directoryContents.map((f: any) => f.path);
-    expect(paths).toEqual(
-      expect.arrayContaining(['catalog-info.yaml', 'go.mod', 'openapi.yaml']),
-    );
-    expect(fs.existsSync(path.join(backend.reposDir, 'dry-svc'))).toBe(false);
-    const entity = await api(
-      backend,
-      'GET',
-      '/api/catalog/entities/by-name/component/default/dry-svc',
-    );
-    expect(entity.status).toBe(404);
-  });
+        `/api/catalog/entities/by-name/component/default/${name}`,
+      );
+      expect(entity.status).toBe(404);
+    },
+  );
 });

@@ -28,7 +28,7 @@ function listFiles(root: string, dir = ''): string[] {
 /** `sha256  path` lines, sorted by path (byte order, so the order does not depend on the locale). */
 function manifest(root: string): string {
   return `${listFiles(root)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     .map(file => {
       const hash = crypto
         .createHash('sha256')

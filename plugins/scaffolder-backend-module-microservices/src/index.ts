@@ -1,5 +1,5 @@
 /**
- * Scaffolder actions that render production-grade Go, .NET and Rust microservices and register them.
+ * Scaffolder actions that render production-grade Go and Rust microservices (.NET is planned) and register them.
  *
  * @packageDocumentation
  */
@@ -9,4 +9,14 @@ export {
   createDeployRenderAction,
   createPublishLocalAction,
   createServiceRenderAction,
+} from './actions';
+export type {
+  CatalogRegisterInput,
+  CatalogRegisterOutput,
+  DeployRenderInput,
+  DeployRenderOutput,
+  PublishLocalInput,
+  PublishLocalOutput,
+  ServiceRenderInput,
+  ServiceRenderOutput,
 } from './actions';

@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
@@ -27,9 +28,11 @@ export const scaffolderModuleMicroservices = createBackendModule({
         config: coreServices.rootConfig,
       },
       async init({ scaffolder, catalog, config }) {
+        // Repository locations resolve against the backend's own integrations, self-hosted hosts included.
+        const integrations = ScmIntegrations.fromConfig(config);
         scaffolder.addActions(
-          createServiceRenderAction(),
-          createDeployRenderAction(),
+          createServiceRenderAction({ integrations }),
+          createDeployRenderAction({ integrations }),
           createPublishLocalAction({ config }),
           createCatalogRegisterAction({ catalog, config }),
         );

@@ -2,8 +2,8 @@ import { parse } from 'yaml';
 import fs from 'node:fs';
 import { Validator } from 'jsonschema';
 import { TEMPLATE_FILE } from './cli/render';
-import { stacks } from './stacks';
-import { toolchains } from '../conformance/toolchains';
+import { OFFERED_STACKS, stacks } from './stacks';
+import { publicHostIntegrations } from './scm/repositoryLocation';
 import {
   createCatalogRegisterAction,
   createDeployRenderAction,
@@ -18,6 +18,16 @@ const properties = Object.assign(
   ...template.spec.parameters.map((page: any) => page.properties),
 );
 
+const ours = () => {
+  const integrations = publicHostIntegrations();
+  return [
+    createServiceRenderAction({ integrations }),
+    createDeployRenderAction({ integrations }),
+    createPublishLocalAction(),
+    createCatalogRegisterAction({ catalog: catalogServiceMock() }),
+  ];
+};
+
 describe('templates/microservice/template.yaml', () => {
   it('is a v1beta3 service template named microservice', () => {
     expect(template).toMatchObject({
@@ -28,14 +38,73 @@ describe('templates/microservice/template.yaml', () => {
     });
   });
 
-  it('offers exactly the stacks the module generates and the conformance tier proves', () => {
+  // That the conformance tier proves each of them is checked in e2e/template.test.ts, beside that tier.
+  it('offers exactly the stacks the module generates, which the actions publish as their stack enum', () => {
     const offered = properties.stack.oneOf.map(
       (o: { const: string }) => o.const,
     );
     expect([...offered].sort()).toEqual(stacks.map(s => s.id).sort());
-    expect([...offered].sort()).toEqual(toolchains.map(t => t.stack).sort());
+    expect(stacks.map(s => s.id)).toEqual([...OFFERED_STACKS]);
+    const stackEnums = ours()
+      .map(a => (a.schema?.input as any)?.properties?.stack?.enum)
+      .filter(Boolean);
+    expect(stackEnums).toEqual([[...OFFERED_STACKS], [...OFFERED_STACKS]]);
     for (const option of properties.stack.oneOf)
       expect(option.title).toMatch(/ — /);
+  });
+
+  it("publishes the defaults the handlers apply, and the template's defaults agree with them", () => {
+    const inputs = Object.fromEntries(
+      ours().map(a => [a.id, (a.schema?.input as any).properties]),
+    );
+    const defaults = (id: string) =>
+      Object.fromEntries(
+        Object.entries<any>(inputs[id])
+          .filter(([, p]) => p.default !== undefined)
+          .map(([k, p]) => [k, p.default]),
+      );
+    expect(defaults('microservice:service:render')).toEqual({
+      description: '',
+      system: '',
+      lifecycle: 'experimental',
+      resource: 'user',
+      targetPath: '.',
+      overwrite: false,
+    });
+    expect(
+      inputs['microservice:service:render'].features.properties.auth.default,
+    ).toBe(false);
+    expect(defaults('microservice:deploy:render')).toEqual({
+      description: '',
+      port: 8080,
+      ci: 'github',
+      serviceMonitor: false,
+      auth: false,
+      license: 'LicenseRef-Proprietary',
+      targetPath: '.',
+      overwrite: false,
+    });
+    expect(inputs['microservice:deploy:render'].ci.enum).toEqual([
+      'github',
+      'gitlab',
+      'none',
+    ]);
+    expect(defaults('microservice:publish:local')).toEqual({
+      sourcePath: '.',
+      defaultBranch: 'main',
+      commitMessage: 'Initial commit',
+    });
+    expect(defaults('microservice:catalog:register')).toEqual({
+      optional: false,
+    });
+    for (const key of ['resource', 'auth', 'ci', 'serviceMonitor', 'stack'])
+      expect(properties[key].default).toBeDefined();
+    expect(properties.resource.default).toBe(
+      defaults('microservice:service:render').resource,
+    );
+    expect(properties.ci.default).toBe(
+      defaults('microservice:deploy:render').ci,
+    );
   });
 
   it('needs only name, owner and stack: every other parameter has a default', () => {
@@ -60,21 +129,16 @@ describe('templates/microservice/template.yaml', () => {
   });
 
   it('uses only registered actions (or the SCM publishers), each step with inputs its action accepts', () => {
-    const ours = [
-      createServiceRenderAction(),
-      createDeployRenderAction(),
-      createPublishLocalAction(),
-      createCatalogRegisterAction({ catalog: catalogServiceMock() }),
-    ];
+    const actions = ours();
     const foreign = template.spec.steps
       .map((step: any) => step.action)
-      .filter((id: string) => !ours.some(a => a.id === id));
+      .filter((id: string) => !actions.some(a => a.id === id));
     expect([...new Set(foreign)].sort()).toEqual([
       'publish:github',
       'publish:gitlab',
     ]);
     const unaccepted = template.spec.steps.flatMap((step: any) => {
-      const action = ours.find(a => a.id === step.action);
+      const action = actions.find(a => a.id === step.action);
       const accepted = Object.keys(
         (action?.schema?.input as any)?.properties ?? {},
       );

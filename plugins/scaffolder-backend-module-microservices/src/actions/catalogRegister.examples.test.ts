@@ -3,7 +3,7 @@ import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createCatalogRegisterAction } from './catalogRegister';
 import { examples } from './catalogRegister.examples';
-import { runExample } from './__testUtils__/runExample';
+import { runExample } from '../../testUtils/runExample';
 
 describe('microservice:catalog:register examples', () => {
   const dir = createMockDirectory({

@@ -1,4 +1,7 @@
-import { createMockDirectory } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -126,5 +129,73 @@ describe('microservice:catalog:register', () => {
       'https://example.com/c.yaml',
     );
     expect(ctx.output).not.toHaveBeenCalledWith('entityRef', expect.anything());
+  });
+
+  describe('dry run', () => {
+    const dryRun = async (action: any, input: object) => {
+      // createMockActionContext does not keep isDryRun, so it is laid over its result.
+      const ctx = {
+        ...createMockActionContext({
+          input: input as any,
+          logger: mockServices.logger.mock(),
+        }),
+        isDryRun: true,
+      };
+      await action.handler(ctx);
+      return ctx;
+    };
+
+    it('reports what it would register and never calls the catalog', async () => {
+      const { catalog, action } = setup();
+      const url =
+        'https://github.com/acme/billing-api/blob/main/catalog-info.yaml';
+      const ctx = await dryRun(action, { catalogInfoUrl: url });
+      expect(catalog.addLocation).not.toHaveBeenCalled();
+      expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', url);
+      expect(ctx.output).not.toHaveBeenCalledWith(
+        'entityRef',
+        expect.anything(),
+      );
+      expect(ctx.logger.info).toHaveBeenCalledWith(
+        `Dry run: would register url location ${url} in the catalog; the catalog was not called`,
+      );
+    });
+
+    it('accepts a file in the publishing directory that a dry-run publish did not create', async () => {
+      const { catalog, action } = setup();
+      const url = `file://${dir.resolve('repos/new-svc/catalog-info.yaml')}`;
+      await dryRun(action, { catalogInfoUrl: url });
+      expect(catalog.addLocation).not.toHaveBeenCalled();
+      await expect(run(action, { catalogInfoUrl: url })).rejects.toThrow(
+        /^catalogInfoUrl: .* does not exist/,
+      );
+    });
+
+    it('refuses what a real run refuses', async () => {
+      const { action } = setup();
+      await expect(
+        dryRun(action, { catalogInfoUrl: 'file:///etc/passwd' }),
+      ).rejects.toThrow(/^catalogInfoUrl: file locations must be inside/);
+      await expect(
+        dryRun(action, { catalogInfoUrl: 'ftp://example.com/x.yaml' }),
+      ).rejects.toThrow(
+        /^catalogInfoUrl: .* must be an http\(s\):\/\/ or file:\/\/ URL/,
+      );
+    });
+
+    it("warns about a location from a step the dry run skipped (the scaffolder's '<example>' output)", async () => {
+      const { catalog, action } = setup();
+      const ctx = await dryRun(action, {
+        catalogInfoUrl: '<example>/catalog-info.yaml',
+      });
+      expect(catalog.addLocation).not.toHaveBeenCalled();
+      expect(ctx.logger.warn).toHaveBeenCalledWith(
+        expect.stringMatching(/did not run in this dry run/),
+      );
+      // A real run does not accept it.
+      await expect(
+        run(action, { catalogInfoUrl: '<example>/catalog-info.yaml' }),
+      ).rejects.toThrow(/^catalogInfoUrl: /);
+    });
   });
 });

@@ -2,11 +2,15 @@ import type { Config } from '@backstage/config';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  type TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { examples } from './catalogRegister.examples';
+import { withDefault } from './inputProperties';
 import { localReposDirectory } from './publishLocal';
 
 export const CATALOG_REGISTER_ID = 'microservice:catalog:register';
@@ -27,22 +31,47 @@ function describeError(error: unknown): string {
     : message;
 }
 
+// What the scaffolder hands on from a step it skipped in a dry run (one whose action has no dry-run support).
+const DRY_RUN_EXAMPLE_OUTPUT = '<example>';
+
+/**
+ * Input of `microservice:catalog:register`.
+ *
+ * @public
+ */
+export type CatalogRegisterInput = {
+  catalogInfoUrl: string;
+  optional?: boolean;
+};
+
+/**
+ * Output of `microservice:catalog:register`; a dry run names no entity.
+ *
+ * @public
+ */
+export type CatalogRegisterOutput = {
+  catalogInfoUrl: string;
+  entityRef?: string;
+};
+
 /**
  * Registers a catalog-info file as a `url` location: an http(s) URL (as `catalog:register` does), or a `file://`
  * URL inside the local publishing directory, which the embedded backend reads with its local-repository reader.
+ * A dry run validates the location and reports it without calling the catalog.
  *
  * @public
  */
 export function createCatalogRegisterAction(options: {
   catalog: CatalogService;
   config?: Config;
-}) {
+}): TemplateAction<CatalogRegisterInput, CatalogRegisterOutput, 'v2'> {
   const { catalog, config } = options;
   return createTemplateAction({
     id: CATALOG_REGISTER_ID,
     description:
       'Registers a catalog-info.yaml in the catalog as a url location: from an SCM host, or file:// from a locally published repository',
     examples,
+    supportsDryRun: true,
     schema: {
       input: {
         catalogInfoUrl: z =>
@@ -51,12 +80,12 @@ export function createCatalogRegisterAction(options: {
               'http(s) URL of the catalog-info.yaml, or file:// URL of one in a locally published repository',
           }),
         optional: z =>
-          z
-            .boolean({
-              description:
-                'Log instead of failing when the catalog refuses; default false',
-            })
-            .optional(),
+          withDefault(
+            z.boolean({
+              description: 'Log instead of failing when the catalog refuses',
+            }),
+            false,
+          ),
       },
       output: {
         entityRef: z =>
@@ -71,6 +100,13 @@ export function createCatalogRegisterAction(options: {
     async handler(ctx) {
       const { catalogInfoUrl } = ctx.input;
       const optional = ctx.input.optional ?? false;
+      if (ctx.isDryRun && catalogInfoUrl?.includes(DRY_RUN_EXAMPLE_OUTPUT)) {
+        ctx.logger.warn(
+          `Dry run: '${catalogInfoUrl}' comes from a step that did not run in this dry run (its action has no dry-run support); a real run registers the catalog-info.yaml that step publishes`,
+        );
+        ctx.output('catalogInfoUrl', catalogInfoUrl);
+        return;
+      }
       let location: { type: 'url'; target: string };
       if (/^https?:\/\//.test(catalogInfoUrl ?? '')) {
         location = { type: 'url', target: catalogInfoUrl };
@@ -84,7 +120,8 @@ export function createCatalogRegisterAction(options: {
             `catalogInfoUrl: file locations must be inside the local publishing directory ${reposDir}`,
           );
         }
-        if (!fs.existsSync(file))
+        // A dry-run publish creates nothing, so only a real run can insist that the file exists.
+        if (!ctx.isDryRun && !fs.existsSync(file))
           throw new InputError(`catalogInfoUrl: ${file} does not exist`);
         // A url location, read by the embedded backend's local-repository URL reader: relative placeholders
         // ($text: ./openapi.yaml) resolve as for SCM URLs, and the catalog never needs `file` locations.
@@ -95,6 +132,13 @@ export function createCatalogRegisterAction(options: {
         );
       }
 
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would register ${location.type} location ${location.target} in the catalog; the catalog was not called`,
+        );
+        ctx.output('catalogInfoUrl', catalogInfoUrl);
+        return;
+      }
       ctx.logger.info(
         `Registering ${location.type} location ${location.target} in the catalog`,
       );

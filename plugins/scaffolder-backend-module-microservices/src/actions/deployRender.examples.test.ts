@@ -2,15 +2,18 @@ import { createMockDirectory } from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { checkDockerfile } from '../validation/dockerfile';
-import { buildKustomization } from '../validation/kustomize';
+import { checkDockerfile } from '../../testUtils/dockerfile';
+import { buildKustomization } from '../../testUtils/kustomize';
+import { publicHostIntegrations } from '../scm/repositoryLocation';
 import { createDeployRenderAction } from './deployRender';
 import { examples } from './deployRender.examples';
-import { runExample } from './__testUtils__/runExample';
+import { runExample } from '../../testUtils/runExample';
 
 describe('microservice:deploy:render examples', () => {
   const workspace = createMockDirectory();
-  const action = createDeployRenderAction();
+  const action = createDeployRenderAction({
+    integrations: publicHostIntegrations(),
+  });
   beforeEach(() => workspace.clear());
 
   it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {

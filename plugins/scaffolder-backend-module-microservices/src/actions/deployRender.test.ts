@@ -3,20 +3,29 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { DEPLOY_TOOLCHAINS, POSTGRES_IMAGE } from '../deploy';
+import { dockerContextFiles } from '../../testUtils/dockerContext';
 import {
-  DEPLOY_TOOLCHAINS,
+  checkDockerfile,
   dockerfileLabelText,
-  POSTGRES_IMAGE,
-} from '../deploy';
-import { dockerContextFiles } from '../validation/dockerContext';
-import { checkDockerfile } from '../validation/dockerfile';
-import { actionlintProblems } from '../validation/githubWorkflow';
-import { checkGitlabPipeline } from '../validation/gitlabPipeline';
-import { kubernetesObjectProblems } from '../validation/kubernetes';
-import { buildKustomization, kubectlKustomize } from '../validation/kustomize';
+} from '../../testUtils/dockerfile';
+import { actionlintProblems } from '../../testUtils/githubWorkflow';
+import { checkGitlabPipeline } from '../../testUtils/gitlabPipeline';
+import { kubernetesObjectProblems } from '../../testUtils/kubernetes';
+import {
+  buildKustomization,
+  kubectlKustomize,
+} from '../../testUtils/kustomize';
 import { renderFromTemplate, TEMPLATE_FILE } from '../cli/render';
 import { createDeployRenderAction, DEPLOY_RENDER_ID } from './deployRender';
 import { createServiceRenderAction } from './serviceRender';
+import {
+  GITHUB_ENTERPRISE,
+  SELF_HOSTED_GITLAB,
+  selfHostedIntegrations,
+} from '../../testUtils/integrations';
+
+const integrations = selfHostedIntegrations();
 
 const HOSTILE =
   'Bills: "quoted" \'single\'\nsecond line ${{ values.name }} ${{ github.token }} $HOME {% raw %}x{% endraw %} {# c #} # hash ünïcode 🚀 \\ back\ttab';
@@ -165,7 +174,7 @@ async function expectGitlabCi(
 
 describe('microservice:deploy:render', () => {
   const workspace = createMockDirectory();
-  const action = createDeployRenderAction();
+  const action = createDeployRenderAction({ integrations });
   beforeEach(() => workspace.clear());
 
   const run = async (input: Record<string, unknown>) => {
@@ -533,7 +542,7 @@ describe('microservice:deploy:render', () => {
   ])(
     '%s: the build context holds every source file `make build` reads, and no deploy files',
     async (stack, needed) => {
-      await createServiceRenderAction().handler(
+      await createServiceRenderAction({ integrations }).handler(
         createMockActionContext({
           input: { stack, name: 'billing-api', owner: OWNER } as any,
           workspacePath: workspace.path,
@@ -581,7 +590,7 @@ describe('microservice:deploy:render', () => {
   });
 
   it("labels the workload with the catalog entity's backstage.io/kubernetes-id", async () => {
-    await createServiceRenderAction().handler(
+    await createServiceRenderAction({ integrations }).handler(
       createMockActionContext({
         input: { stack: 'go', name: 'payments', owner: OWNER } as any,
         workspacePath: workspace.path,
@@ -664,6 +673,23 @@ describe('microservice:deploy:render', () => {
     expect(await image({ repoUrl: '' })).toBe(
       'registry.example.com/billing-api:main Always',
     );
+    // A self-hosted host's registry is unknown: the placeholder, whatever its type.
+    for (const host of [SELF_HOSTED_GITLAB, GITHUB_ENTERPRISE]) {
+      expect(
+        await image({ repoUrl: `${host}?owner=acme&repo=billing-api` }),
+      ).toBe('registry.example.com/billing-api:main Always');
+      expect(checkDockerfile(read('Dockerfile')).labels).toMatchObject({
+        'org.opencontainers.image.source': `https://${host}/acme/billing-api`,
+      });
+    }
+    await expect(
+      image({ repoUrl: 'git.example.org?owner=acme&repo=billing-api' }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(
+        /^repoUrl: no SCM integration is configured for host 'git\.example\.org'; configured hosts: /,
+      ),
+    });
     expect(
       await image({
         image: 'registry.example.net:5000/team/billing-api:1.2.3',

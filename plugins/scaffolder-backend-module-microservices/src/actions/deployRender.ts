@@ -1,12 +1,19 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { ScmIntegrationRegistry } from '@backstage/integration';
+import {
+  createTemplateAction,
+  type TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import { writeRenderedFiles } from '../render';
 import {
   CI_PROVIDERS,
+  DEFAULT_CI,
+  DEFAULT_LICENSE,
+  DEFAULT_PORT,
   deploySpec,
   KUBERNETES_DIR,
   OVERLAYS,
-  planDeployFiles,
+  renderDeployFiles,
 } from '../deploy';
 import { examples } from './deployRender.examples';
 import * as props from './inputProperties';
@@ -14,11 +21,48 @@ import * as props from './inputProperties';
 export const DEPLOY_RENDER_ID = 'microservice:deploy:render';
 
 /**
- * Renders a service's Dockerfile, Kubernetes manifests (kustomize base + overlays) and CI pipeline.
+ * Input of `microservice:deploy:render`; optional fields get the defaults its schema declares.
  *
  * @public
  */
-export function createDeployRenderAction() {
+export type DeployRenderInput = {
+  stack: 'go' | 'rust';
+  name: string;
+  owner: string;
+  description?: string;
+  repoUrl?: string;
+  image?: string;
+  port?: number;
+  ci?: 'github' | 'gitlab' | 'none';
+  serviceMonitor?: boolean;
+  auth?: boolean;
+  license?: string;
+  targetPath?: string;
+  overwrite?: boolean;
+};
+
+/**
+ * Output of `microservice:deploy:render`.
+ *
+ * @public
+ */
+export type DeployRenderOutput = {
+  targetPath: string;
+  files: string[];
+  image: string;
+  overlays: string[];
+};
+
+/**
+ * Renders a service's Dockerfile, Kubernetes manifests (kustomize base + overlays) and CI pipeline.
+ * `integrations` resolve `repoUrl` (build them with `ScmIntegrations.fromConfig(config)`).
+ *
+ * @public
+ */
+export function createDeployRenderAction(options: {
+  integrations: ScmIntegrationRegistry;
+}): TemplateAction<DeployRenderInput, DeployRenderOutput, 'v2'> {
+  const { integrations } = options;
   return createTemplateAction({
     id: DEPLOY_RENDER_ID,
     description:
@@ -36,44 +80,49 @@ export function createDeployRenderAction() {
           z
             .string({
               description:
-                "Image repository, optionally with a tag or digest ('ghcr.io/acme/billing-api', '…:1.2.0'). Default: ghcr.io/<owner>/<repo> for GitHub, registry.gitlab.com/<owner>/<repo> for gitlab.com, else registry.example.com/<name>; untagged images get the tag 'main', which CI pushes from the default branch",
+                "Image repository, optionally with a tag or digest ('ghcr.io/acme/billing-api', '…:1.2.0'). Default: ghcr.io/<owner>/<repo> for github.com, registry.gitlab.com/<owner>/<repo> for gitlab.com, else registry.example.com/<name> (a placeholder: self-hosted hosts have no known registry); untagged images get the tag 'main', which CI pushes from the default branch",
             })
             .optional(),
         port: z =>
-          z
-            .number({
-              description:
-                'Container port the service listens on (PORT); 1024-65535, default 8080',
-            })
-            .optional(),
+          props.withDefault(
+            z
+              .number({
+                description:
+                  'Container port the service listens on (PORT), 1024-65535',
+              })
+              .int()
+              .min(1024)
+              .max(65535),
+            DEFAULT_PORT,
+          ),
         ci: z =>
-          z
-            .enum(CI_PROVIDERS, {
-              description:
-                "CI pipeline to write: 'github' (default), 'gitlab' or 'none'",
-            })
-            .optional(),
+          props.withDefault(
+            z.enum(CI_PROVIDERS, { description: 'CI pipeline to write' }),
+            DEFAULT_CI,
+          ),
         serviceMonitor: z =>
-          z
-            .boolean({
+          props.withDefault(
+            z.boolean({
               description:
-                'Add a Prometheus Operator ServiceMonitor for /metrics; default false',
-            })
-            .optional(),
+                'Add a Prometheus Operator ServiceMonitor for /metrics',
+            }),
+            false,
+          ),
         auth: z =>
-          z
-            .boolean({
+          props.withDefault(
+            z.boolean({
               description:
-                'The service was generated with JWT auth: pass JWT_SECRET/ISSUER/AUDIENCE from a Secret; default false',
-            })
-            .optional(),
+                'The service was generated with JWT auth: pass JWT_SECRET/ISSUER/AUDIENCE from a Secret',
+            }),
+            false,
+          ),
         license: z =>
-          z
-            .string({
-              description:
-                "SPDX license expression for the image label; default 'LicenseRef-Proprietary'",
-            })
-            .optional(),
+          props.withDefault(
+            z.string({
+              description: 'SPDX license expression for the image label',
+            }),
+            DEFAULT_LICENSE,
+          ),
         targetPath: props.targetPath,
         overwrite: props.overwrite,
       },
@@ -100,7 +149,7 @@ export function createDeployRenderAction() {
       const targetPath = ctx.input.targetPath ?? '.';
       // Refuse an escaping target before any work is done.
       resolveSafeChildPath(ctx.workspacePath, targetPath);
-      const spec = deploySpec(ctx.input);
+      const spec = deploySpec(ctx.input, integrations);
       ctx.logger.info(
         `Rendering deploy files for '${spec.name}' (${spec.stack}, image ${
           spec.image.reference
@@ -112,7 +161,7 @@ export function createDeployRenderAction() {
           spec.serviceMonitor ? ', ServiceMonitor' : ''
         }) into '${targetPath}'`,
       );
-      const files = await planDeployFiles(spec);
+      const files = await renderDeployFiles(spec);
       const written = await writeRenderedFiles({
         rootDir: ctx.workspacePath,
         targetPath,

@@ -1,13 +1,25 @@
 import type { z as zImpl } from 'zod/v3';
-import { DNS_LABEL_PATTERN } from '../stacks/names';
+import { DNS_LABEL_PATTERN, OFFERED_STACKS } from '../stacks';
 
 type Z = typeof zImpl;
 
-// Shared input fragments. Backstage validates input with the JSON Schema generated from these, so defaults
-// are documented here and applied in each handler.
+/**
+ * Declares `value` as the default in the published JSON Schema while the field stays optional: the scaffolder
+ * validates input with that JSON Schema and never applies zod defaults, so every handler applies them itself.
+ */
+export function withDefault<T extends zImpl.ZodTypeAny>(
+  schema: T,
+  value: zImpl.util.noUndefined<T['_input']>,
+) {
+  return schema.default(value).optional();
+}
+
+// Shared input fragments, reused by every action.
 export const stack = (z: Z) =>
-  z.string({
-    description: "Language stack: 'go' or 'rust' ('dotnet' is planned)",
+  z.enum(OFFERED_STACKS, {
+    description: `Language stack: ${OFFERED_STACKS.map(s => `'${s}'`).join(
+      ' or ',
+    )} ('dotnet' is planned, not offered yet)`,
   });
 
 // The DNS-1123 rule is checked in the handler, whose error explains the rule better than a schema pattern.
@@ -17,11 +29,12 @@ export const name = (z: Z) =>
   });
 
 export const description = (z: Z) =>
-  z
-    .string({
+  withDefault(
+    z.string({
       description: 'What the service does (free text, kept literally)',
-    })
-    .optional();
+    }),
+    '',
+  );
 
 export const owner = (z: Z) =>
   z.string({
@@ -29,31 +42,33 @@ export const owner = (z: Z) =>
   });
 
 export const system = (z: Z) =>
-  z
-    .string({
+  withDefault(
+    z.string({
       description: 'System entity ref the service belongs to (optional)',
-    })
-    .optional();
+    }),
+    '',
+  );
 
 export const targetPath = (z: Z) =>
-  z
-    .string({
-      description: "Directory inside the workspace to render into; default '.'",
-    })
-    .optional();
+  withDefault(
+    z.string({
+      description: 'Directory inside the workspace to render into',
+    }),
+    '.',
+  );
 
 export const overwrite = (z: Z) =>
-  z
-    .boolean({
-      description:
-        'Replace files that already exist in the target; default false',
-    })
-    .optional();
+  withDefault(
+    z.boolean({
+      description: 'Replace files that already exist in the target',
+    }),
+    false,
+  );
 
 export const repoUrl = (z: Z) =>
   z
     .string({
       description:
-        "Repository location in RepoUrlPicker form ('github.com?owner=o&repo=r'); names the Go module and SCM annotations",
+        "Repository location in RepoUrlPicker form ('github.com?owner=o&repo=r'); its host needs an SCM integration. Names the Go module, the default image and the catalog's SCM annotations",
     })
     .optional();

@@ -4,7 +4,7 @@ import git from 'isomorphic-git';
 import fs from 'node:fs';
 import { createPublishLocalAction } from './publishLocal';
 import { examples } from './publishLocal.examples';
-import { runExample } from './__testUtils__/runExample';
+import { runExample } from '../../testUtils/runExample';
 
 describe('microservice:publish:local examples', () => {
   const dir = createMockDirectory();

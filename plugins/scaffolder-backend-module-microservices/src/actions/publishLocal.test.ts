@@ -1,4 +1,7 @@
-import { createMockDirectory } from '@backstage/backend-test-utils';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import git from 'isomorphic-git';
@@ -30,17 +33,23 @@ describe('microservice:publish:local', () => {
     input: Record<string, unknown>,
     extra: Record<string, unknown> = {},
   ) => {
-    const ctx = createMockActionContext({
-      input: input as any,
-      workspacePath: dir.resolve('workspace'),
-      user: {
-        ref: 'user:default/jane',
-        entity: {
-          spec: { profile: { displayName: 'Jane', email: 'jane@example.com' } },
-        } as any,
-      },
+    // createMockActionContext keeps only some fields (not isDryRun), so extras are laid over its result.
+    const ctx = {
+      ...createMockActionContext({
+        input: input as any,
+        workspacePath: dir.resolve('workspace'),
+        logger: mockServices.logger.mock(),
+        user: {
+          ref: 'user:default/jane',
+          entity: {
+            spec: {
+              profile: { displayName: 'Jane', email: 'jane@example.com' },
+            },
+          } as any,
+        },
+      }),
       ...extra,
-    });
+    };
     return action()
       .handler(ctx as any)
       .then(() => ctx);
@@ -116,6 +125,60 @@ describe('microservice:publish:local', () => {
       /outside/i,
     );
     expect(fs.existsSync(reposDir())).toBe(false);
+  });
+
+  it('dry run: reports the files a real run commits, and where, creating nothing', async () => {
+    dir.addContent({
+      workspace: {
+        service: { '.gitignore': '*.tmp\n', 'scratch.tmp': 'x', 'a-b.go': '' },
+        'service-docs': { 'index.md': '' },
+      },
+    });
+    const dry = await run({ repoName: 'billing-api' }, { isDryRun: true });
+    const repoPath = `${reposDir()}/billing-api`;
+    expect(fs.existsSync(reposDir())).toBe(false);
+    expect(dry.output).toHaveBeenCalledWith('repoPath', repoPath);
+    expect(dry.output).toHaveBeenCalledWith(
+      'repoContentsUrl',
+      `file://${repoPath}/`,
+    );
+    expect(dry.output).not.toHaveBeenCalledWith(
+      'commitHash',
+      expect.anything(),
+    );
+    const files = (dry.output as jest.Mock).mock.calls.find(
+      c => c[0] === 'files',
+    )[1];
+    expect(files).toEqual([
+      '.gitignore',
+      'README.md',
+      'service-docs/index.md',
+      'service/.gitignore',
+      'service/a-b.go',
+      'service/main.go',
+    ]);
+    expect(dry.logger.info).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^Dry run: would publish 6 files .*nothing was created$/,
+      ),
+    );
+
+    const real = await run({ repoName: 'billing-api' });
+    expect(real.output).toHaveBeenCalledWith('files', files);
+    expect(await git.listFiles({ fs, dir: repoPath })).toEqual(files);
+  });
+
+  it('dry run: refuses what a real run refuses', async () => {
+    await run({ repoName: 'billing-api' });
+    await expect(
+      run({ repoName: 'billing-api' }, { isDryRun: true }),
+    ).rejects.toThrow(
+      /repoName: a repository named 'billing-api' already exists/,
+    );
+    await expect(
+      run({ repoName: 'other', sourcePath: 'missing' }, { isDryRun: true }),
+    ).rejects.toThrow(/^sourcePath: 'missing' does not exist/);
+    expect(fs.readdirSync(reposDir())).toEqual(['billing-api']);
   });
 
   it('defaults the directory to .data/repos under the working directory', () => {

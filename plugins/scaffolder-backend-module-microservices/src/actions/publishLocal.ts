@@ -1,17 +1,23 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  type TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import git from 'isomorphic-git';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { withDefault } from './inputProperties';
 import { examples } from './publishLocal.examples';
 import { DNS_LABEL_PATTERN } from '../stacks/names';
 
 export const PUBLISH_LOCAL_ID = 'microservice:publish:local';
 export const DEFAULT_REPOS_DIRECTORY = '.data/repos';
+const DEFAULT_BRANCH = 'main';
+const DEFAULT_COMMIT_MESSAGE = 'Initial commit';
 const TASK_TRAILER = 'Scaffolder-Task';
 
 /** Where local repositories are created: `microservices.localPublish.directory`, relative to the working directory. */
@@ -22,6 +28,26 @@ export function localReposDirectory(config?: Config): string {
   return path.isAbsolute(configured)
     ? configured
     : path.join(process.cwd(), configured);
+}
+
+/**
+ * The files `git add .` would stage from `dir`: everything but `.git`, honouring the tree's own `.gitignore`
+ * files (read by the same git implementation that publishes). Sorted, POSIX paths.
+ */
+async function filesToCommit(dir: string, rel = ''): Promise<string[]> {
+  const entries = await fsp.readdir(path.join(dir, rel), {
+    withFileTypes: true,
+  });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const filepath = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.name === '.git' || (await git.isIgnored({ fs, dir, filepath })))
+      continue;
+    if (entry.isDirectory())
+      files.push(...(await filesToCommit(dir, filepath)));
+    else files.push(filepath);
+  }
+  return files;
 }
 
 async function headCommit(
@@ -37,17 +63,46 @@ async function headCommit(
 }
 
 /**
- * The embedded mode's publisher: turns the workspace (or a sub-path) into a new local git repository with one
- * commit. The repository appears whole or not at all (built beside, then renamed into place).
+ * Input of `microservice:publish:local`; optional fields get the defaults its schema declares.
  *
  * @public
  */
-export function createPublishLocalAction(options: { config?: Config } = {}) {
+export type PublishLocalInput = {
+  repoName: string;
+  sourcePath?: string;
+  defaultBranch?: string;
+  commitMessage?: string;
+};
+
+/**
+ * Output of `microservice:publish:local`; a dry run reports where the repository would be, and no commit.
+ *
+ * @public
+ */
+export type PublishLocalOutput = {
+  repoPath: string;
+  remoteUrl: string;
+  repoContentsUrl: string;
+  files: string[];
+  commitHash?: string;
+};
+
+/**
+ * The embedded mode's publisher: turns the workspace (or a sub-path) into a new local git repository with one
+ * commit. The repository appears whole or not at all (built beside, then renamed into place). A dry run
+ * reports what it would publish and where, and creates nothing.
+ *
+ * @public
+ */
+export function createPublishLocalAction(
+  options: { config?: Config } = {},
+): TemplateAction<PublishLocalInput, PublishLocalOutput, 'v2'> {
   return createTemplateAction({
     id: PUBLISH_LOCAL_ID,
     description:
       'Publishes the workspace as a new local git repository with one initial commit (the embedded portal has no SCM)',
     examples,
+    supportsDryRun: true,
     schema: {
       input: {
         repoName: z =>
@@ -58,18 +113,19 @@ export function createPublishLocalAction(options: { config?: Config } = {}) {
             .max(63)
             .regex(new RegExp(DNS_LABEL_PATTERN)),
         sourcePath: z =>
-          z
-            .string({
-              description:
-                'Workspace sub-path to publish; default the whole workspace',
-            })
-            .optional(),
+          withDefault(
+            z.string({
+              description: "Workspace sub-path to publish ('.' is all of it)",
+            }),
+            '.',
+          ),
         defaultBranch: z =>
-          z.string({ description: "Branch name; default 'main'" }).optional(),
+          withDefault(z.string({ description: 'Branch name' }), DEFAULT_BRANCH),
         commitMessage: z =>
-          z
-            .string({ description: "Commit message; default 'Initial commit'" })
-            .optional(),
+          withDefault(
+            z.string({ description: 'Commit message' }),
+            DEFAULT_COMMIT_MESSAGE,
+          ),
       },
       output: {
         repoPath: z =>
@@ -78,7 +134,14 @@ export function createPublishLocalAction(options: { config?: Config } = {}) {
           z.string({ description: 'file:// URL of the repository' }),
         repoContentsUrl: z =>
           z.string({ description: 'file:// URL of the repository contents' }),
-        commitHash: z => z.string({ description: 'The initial commit' }),
+        files: z =>
+          z.array(z.string(), {
+            description: 'The committed files, relative to the repository',
+          }),
+        commitHash: z =>
+          z
+            .string({ description: 'The initial commit; none in a dry run' })
+            .optional(),
       },
     },
     async handler(ctx) {
@@ -89,8 +152,8 @@ export function createPublishLocalAction(options: { config?: Config } = {}) {
       ) {
         throw new InputError(`repoName: '${repoName}' is not a DNS-1123 label`);
       }
-      const defaultBranch = ctx.input.defaultBranch ?? 'main';
-      const message = ctx.input.commitMessage ?? 'Initial commit';
+      const defaultBranch = ctx.input.defaultBranch ?? DEFAULT_BRANCH;
+      const message = ctx.input.commitMessage ?? DEFAULT_COMMIT_MESSAGE;
       const source = resolveSafeChildPath(
         ctx.workspacePath,
         ctx.input.sourcePath ?? '.',
@@ -106,6 +169,34 @@ export function createPublishLocalAction(options: { config?: Config } = {}) {
           ctx.user?.entity?.spec?.profile?.email ??
           'scaffolder@backstage.local',
       };
+      const url = pathToFileURL(repoPath).href;
+      if (!fs.existsSync(source)) {
+        throw new InputError(
+          `sourcePath: '${ctx.input.sourcePath}' does not exist in the workspace`,
+        );
+      }
+
+      if (ctx.isDryRun) {
+        if (fs.existsSync(repoPath)) {
+          throw new InputError(
+            `repoName: a repository named '${repoName}' already exists at ${repoPath}; choose another name`,
+          );
+        }
+        const files = (await filesToCommit(source)).sort((a, b) =>
+          a < b ? -1 : 1,
+        );
+        ctx.logger.info(
+          `Dry run: would publish ${files.length} files from '${
+            ctx.input.sourcePath ?? '.'
+          }' as local repository ${repoPath} (branch ${defaultBranch}); nothing was created`,
+        );
+        ctx.output('repoPath', repoPath);
+        ctx.output('remoteUrl', url);
+        ctx.output('repoContentsUrl', `${url}/`);
+        ctx.output('files', files);
+        return;
+      }
+
       ctx.logger.info(
         `Publishing '${
           ctx.input.sourcePath ?? '.'
@@ -158,10 +249,10 @@ export function createPublishLocalAction(options: { config?: Config } = {}) {
         },
       });
 
-      const url = pathToFileURL(repoPath).href;
       ctx.output('repoPath', repoPath);
       ctx.output('remoteUrl', url);
       ctx.output('repoContentsUrl', `${url}/`);
+      ctx.output('files', await git.listFiles({ fs, dir: repoPath }));
       ctx.output('commitHash', result.commitHash);
     },
   });

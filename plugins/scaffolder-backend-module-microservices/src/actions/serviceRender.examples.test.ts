@@ -2,13 +2,16 @@ import { createMockDirectory } from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { publicHostIntegrations } from '../scm/repositoryLocation';
 import { createServiceRenderAction } from './serviceRender';
 import { examples } from './serviceRender.examples';
-import { runExample } from './__testUtils__/runExample';
+import { runExample } from '../../testUtils/runExample';
 
 describe('microservice:service:render examples', () => {
   const workspace = createMockDirectory();
-  const action = createServiceRenderAction();
+  const action = createServiceRenderAction({
+    integrations: publicHostIntegrations(),
+  });
   beforeEach(() => workspace.clear());
 
   it.each(examples.map(e => [e.description, e]))('%s', async (_, example) => {

@@ -3,6 +3,11 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import {
+  GITHUB_ENTERPRISE,
+  SELF_HOSTED_GITLAB,
+  selfHostedIntegrations,
+} from '../../testUtils/integrations';
 import { createServiceRenderAction } from './serviceRender';
 
 const HOSTILE =
@@ -10,7 +15,9 @@ const HOSTILE =
 
 describe('microservice:service:render', () => {
   const workspace = createMockDirectory();
-  const action = createServiceRenderAction();
+  const action = createServiceRenderAction({
+    integrations: selfHostedIntegrations(),
+  });
   beforeEach(() => workspace.clear());
 
   const run = async (input: Record<string, unknown>) => {
@@ -84,6 +91,63 @@ describe('microservice:service:render', () => {
     expect(component.metadata.annotations['github.com/project-slug']).toBe(
       'Acme/billing-api',
     );
+  });
+
+  it.each([
+    [
+      `${SELF_HOSTED_GITLAB}?owner=Platform&repo=orders`,
+      `${SELF_HOSTED_GITLAB}/platform/orders`,
+      { 'gitlab.com/project-slug': 'Platform/orders' },
+    ],
+    [
+      `${GITHUB_ENTERPRISE}?owner=platform&repo=orders`,
+      `${GITHUB_ENTERPRISE}/platform/orders`,
+      { 'github.com/project-slug': 'platform/orders' },
+    ],
+    [
+      'bitbucket.org?workspace=acme&project=shop&repo=orders',
+      'bitbucket.org/acme/orders',
+      {},
+    ],
+  ])(
+    'takes the Go module and the SCM annotation from the integration of %s',
+    async (repoUrl, module, annotations) => {
+      await run({
+        stack: 'go',
+        name: 'orders',
+        owner: 'group:default/team-a',
+        repoUrl,
+      });
+      expect(read('go.mod').split('\n')[0]).toBe(`module ${module}`);
+      const [component] = parseAllDocuments(read('catalog-info.yaml')).map(d =>
+        d.toJS(),
+      );
+      const scm = Object.fromEntries(
+        Object.entries(component.metadata.annotations).filter(([k]) =>
+          k.endsWith('/project-slug'),
+        ),
+      );
+      expect(scm).toEqual(annotations);
+    },
+  );
+
+  it('refuses a repository host without an integration, naming repoUrl and the configured hosts, writing nothing', async () => {
+    await expect(
+      run({
+        stack: 'go',
+        name: 'orders',
+        owner: 'group:default/team-a',
+        repoUrl: 'git.example.org?owner=a&repo=orders',
+      }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(
+        new RegExp(
+          `^repoUrl: no SCM integration is configured for host 'git\\.example\\.org'; configured hosts: .*${SELF_HOSTED_GITLAB}, ${GITHUB_ENTERPRISE}, github\\.com, gitlab\\.com`,
+        ),
+      ),
+    });
+    expect(list()).toEqual([]);
   });
 
   it('writes catalog-info.yaml with Component, API and Resource, and keeps free text literal everywhere', async () => {

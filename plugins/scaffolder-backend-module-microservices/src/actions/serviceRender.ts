@@ -1,22 +1,67 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { planSkeleton, writeRenderedFiles } from '../render';
-import { prepareService, skeletonPath } from '../stacks/prepareService';
+import type { ScmIntegrationRegistry } from '@backstage/integration';
+import {
+  createTemplateAction,
+  type TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import { skeletonPath } from '../packageFiles';
+import { renderSkeletonFiles, writeRenderedFiles } from '../render';
+import {
+  DEFAULT_LIFECYCLE,
+  DEFAULT_RESOURCE,
+  LIFECYCLES,
+  prepareService,
+} from '../stacks/prepareService';
 import { examples } from './serviceRender.examples';
 import * as props from './inputProperties';
 
 export const SERVICE_RENDER_ID = 'microservice:service:render';
 
 /**
- * Renders a service skeleton (code, tests, migrations, OpenAPI, docs, catalog-info.yaml) into the workspace.
+ * Input of `microservice:service:render`; optional fields get the defaults its schema declares.
  *
  * @public
  */
-export function createServiceRenderAction() {
+export type ServiceRenderInput = {
+  stack: 'go' | 'rust';
+  name: string;
+  owner: string;
+  description?: string;
+  system?: string;
+  lifecycle?: 'experimental' | 'production' | 'deprecated';
+  resource?: string;
+  resourcePlural?: string;
+  features?: { auth?: boolean };
+  repoUrl?: string;
+  targetPath?: string;
+  overwrite?: boolean;
+};
+
+/**
+ * Output of `microservice:service:render`.
+ *
+ * @public
+ */
+export type ServiceRenderOutput = {
+  targetPath: string;
+  files: string[];
+  entityRef: string;
+};
+
+/**
+ * Renders a service skeleton (code, tests, migrations, OpenAPI, docs, catalog-info.yaml) into the workspace.
+ * `integrations` resolve `repoUrl` (build them with `ScmIntegrations.fromConfig(config)`).
+ *
+ * @public
+ */
+export function createServiceRenderAction(options: {
+  integrations: ScmIntegrationRegistry;
+}): TemplateAction<ServiceRenderInput, ServiceRenderOutput, 'v2'> {
+  const { integrations } = options;
   return createTemplateAction({
     id: SERVICE_RENDER_ID,
     description:
-      'Renders a production-grade service in the chosen stack: code, tests, migrations, OpenAPI spec, README, TechDocs and catalog-info.yaml',
+      'Renders a production-grade service in the chosen stack (Go or Rust; .NET is planned): code, tests, migrations, OpenAPI spec, README, TechDocs and catalog-info.yaml',
     examples,
     supportsDryRun: true,
     schema: {
@@ -27,33 +72,31 @@ export function createServiceRenderAction() {
         description: props.description,
         system: props.system,
         lifecycle: z =>
-          z
-            .enum(['experimental', 'production', 'deprecated'], {
-              description: "Catalog lifecycle; default 'experimental'",
-            })
-            .optional(),
+          props.withDefault(
+            z.enum(LIFECYCLES, { description: 'Catalog lifecycle' }),
+            DEFAULT_LIFECYCLE,
+          ),
         resource: z =>
-          z
-            .string({
-              description:
-                "Sample API resource, singular, kebab-case; default 'user'",
-            })
-            .optional(),
+          props.withDefault(
+            z.string({
+              description: 'Sample API resource, singular, kebab-case',
+            }),
+            DEFAULT_RESOURCE,
+          ),
         resourcePlural: z =>
           z
             .string({
               description:
-                'Plural of the resource when plain English rules get it wrong',
+                "Plural of the resource; default: English rules on its last word ('person' → 'people')",
             })
             .optional(),
         features: z =>
           z
             .object({
-              auth: z
-                .boolean({
-                  description: 'JWT bearer auth on /api/v1; default false',
-                })
-                .optional(),
+              auth: props.withDefault(
+                z.boolean({ description: 'JWT bearer auth on /api/v1' }),
+                false,
+              ),
             })
             .optional(),
         repoUrl: props.repoUrl,
@@ -78,16 +121,16 @@ export function createServiceRenderAction() {
       const targetPath = ctx.input.targetPath ?? '.';
       // Refuse an escaping target before any work is done.
       resolveSafeChildPath(ctx.workspacePath, targetPath);
-      const { spec, stack, values } = await prepareService(
-        ctx.input,
-        ctx.templateInfo?.entityRef,
-      );
+      const { spec, stack, values } = await prepareService(ctx.input, {
+        templateRef: ctx.templateInfo?.entityRef,
+        integrations,
+      });
       ctx.logger.info(
         `Rendering ${stack.title} service '${spec.name}' (${
           spec.resource.plural
         }${spec.auth ? ', auth' : ''}) into '${targetPath}'`,
       );
-      const files = await planSkeleton(skeletonPath(stack.skeleton), {
+      const files = await renderSkeletonFiles(skeletonPath(stack.skeleton), {
         ...values,
       });
       const written = await writeRenderedFiles({

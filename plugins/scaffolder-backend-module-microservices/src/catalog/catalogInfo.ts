@@ -1,5 +1,6 @@
 import type { Entity } from '@backstage/catalog-model';
 import { stringify } from 'yaml';
+import type { RepositoryLocation } from '../scm/repositoryLocation';
 import type { ServiceSpec } from '../stacks/types';
 
 export const TEMPLATE_REF_ANNOTATION = 'backstage.io/source-template';
@@ -11,20 +12,19 @@ export interface CatalogInfoOptions {
   templateVersion: string;
 }
 
-/** Annotations that tie the Component to its repository host, from a RepoUrlPicker value. */
-function scmAnnotations(repoUrl: string): Record<string, string> {
-  const match = /^([a-z0-9.-]+)\?(.*)$/i.exec(repoUrl);
-  if (!match) return {};
-  const host = match[1].toLowerCase();
-  const params = new URLSearchParams(match[2]);
-  const owner = params.get('owner');
-  const repo = params.get('repo');
-  if (!owner || !repo) return {};
-  if (host.includes('gitlab'))
-    return { 'gitlab.com/project-slug': `${owner}/${repo}` };
-  if (host.includes('github'))
-    return { 'github.com/project-slug': `${owner}/${repo}` };
-  return {};
+// The annotation each SCM's Backstage plugin reads the repository from, by integration type (self-hosted too).
+const PROJECT_SLUG_ANNOTATIONS: Record<string, string> = {
+  github: 'github.com/project-slug',
+  gitlab: 'gitlab.com/project-slug',
+};
+
+/** Annotations that tie the Component to its repository; none for a local repository or another SCM. */
+function scmAnnotations(
+  repository: RepositoryLocation | undefined,
+): Record<string, string> {
+  const annotation = repository && PROJECT_SLUG_ANNOTATIONS[repository.type];
+  if (!repository || !annotation) return {};
+  return { [annotation]: `${repository.owner}/${repository.repo}` };
 }
 
 /** The Component, its API and its database, as the service's own catalog-info.yaml declares them. */
@@ -45,7 +45,7 @@ export function catalogEntities(
         'backstage.io/kubernetes-id': spec.name,
         [TEMPLATE_REF_ANNOTATION]: options.templateRef,
         [TEMPLATE_VERSION_ANNOTATION]: options.templateVersion,
-        ...scmAnnotations(spec.repoUrl),
+        ...scmAnnotations(spec.repository),
       },
       tags: [spec.stack, 'microservice'],
     },

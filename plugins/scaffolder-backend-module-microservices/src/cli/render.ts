@@ -18,7 +18,8 @@ import {
   createDeployRenderAction,
   createServiceRenderAction,
 } from '../actions';
-import { PACKAGE_NAME } from '../stacks/prepareService';
+import { PACKAGE_NAME } from '../packageFiles';
+import { publicHostIntegrations } from '../scm/repositoryLocation';
 import {
   loadTemplate,
   parameterDefaults,
@@ -32,9 +33,16 @@ export const TEMPLATE_FILE = resolvePackagePath(
   '../../templates/microservice/template.yaml',
 );
 
-/** The actions whose output is the repository's content (publishing and registration are not rendered). */
+/**
+ * The actions whose output is the repository's content (publishing and registration are not rendered). Without
+ * a backend config, repository locations resolve against the public hosts, as for a backend with no integrations.
+ */
 export function renderActions(): TemplateAction<any, any, any>[] {
-  return [createServiceRenderAction(), createDeployRenderAction()];
+  const integrations = publicHostIntegrations();
+  return [
+    createServiceRenderAction({ integrations }),
+    createDeployRenderAction({ integrations }),
+  ];
 }
 
 function stderrLogger(): LoggerService {

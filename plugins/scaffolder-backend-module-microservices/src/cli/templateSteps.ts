@@ -1,5 +1,7 @@
 import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { InputError } from '@backstage/errors';
+// The CLI is a development tool run from source (`yarn render`), not part of the built package.
+// eslint-disable-next-line @backstage/no-undeclared-imports
 import { Validator } from 'jsonschema';
 import nunjucks from 'nunjucks';
 import fs from 'node:fs';

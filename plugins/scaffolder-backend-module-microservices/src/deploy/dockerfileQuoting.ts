@@ -20,8 +20,3 @@ export function dockerfileString(value: unknown): string {
   }
   return `${out}"`;
 }
-
-/** What {@link dockerfileString} keeps of a text: the value the label ends up with. */
-export function dockerfileLabelText(value: unknown): string {
-  return dockerfileString(value).slice(1, -1).replace(/\\(.)/g, '$1');
-}

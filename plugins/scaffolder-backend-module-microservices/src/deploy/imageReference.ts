@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import type { RepositoryLocation } from '../scm/repositoryLocation';
 
 /** An image reference split the way registries and kustomize's `images:` see it. */
 export interface ImageReference {
@@ -114,22 +115,6 @@ export function formatImageReference(image: ImageReference): string {
   }`;
 }
 
-/** `github.com?owner=o&repo=r` (RepoUrlPicker form) → host, owner and repo; undefined when it has none. */
-export function parseRepoUrl(
-  repoUrl: string,
-): { host: string; owner: string; repo: string } | undefined {
-  const match = /^([a-z0-9.-]+)\?(.*)$/i.exec(repoUrl.trim());
-  if (!match) return undefined;
-  const params = new URLSearchParams(match[2]);
-  const owner =
-    params.get('owner') ??
-    params.get('organization') ??
-    params.get('workspace');
-  const repo = params.get('repo');
-  if (!owner || !repo) return undefined;
-  return { host: match[1].toLowerCase(), owner, repo };
-}
-
 /** Registry paths are lowercase; owner/repo names may not be. Anything outside the grammar becomes '-'. */
 function registryPath(segment: string): string {
   return segment
@@ -140,6 +125,13 @@ function registryPath(segment: string): string {
 
 export const PLACEHOLDER_REGISTRY = 'registry.example.com';
 
+// The container registry of each SaaS host, by integration type. A self-hosted GitHub or GitLab may run a registry
+// anywhere (or none), so it gets the placeholder and the action's log asks for `image`.
+const SAAS_REGISTRIES: Record<string, Record<string, string>> = {
+  github: { 'github.com': 'ghcr.io' },
+  gitlab: { 'gitlab.com': 'registry.gitlab.com' },
+};
+
 /**
  * The image a service is pushed to when the form names none: the registry that belongs to the SCM host
  * (GitHub → GitHub Container Registry, gitlab.com → its registry), else a placeholder registry that
@@ -147,23 +139,16 @@ export const PLACEHOLDER_REGISTRY = 'registry.example.com';
  */
 export function defaultImageRepository(
   name: string,
-  repoUrl: string,
+  repository: RepositoryLocation | undefined,
 ): { repository: string; derivedFrom: string } {
-  const repo = parseRepoUrl(repoUrl);
-  if (repo?.host === 'github.com') {
+  const registry =
+    repository && SAAS_REGISTRIES[repository.type]?.[repository.host];
+  if (repository && registry) {
     return {
-      repository: `ghcr.io/${registryPath(repo.owner)}/${registryPath(
-        repo.repo,
+      repository: `${registry}/${registryPath(repository.owner)}/${registryPath(
+        repository.repo,
       )}`,
-      derivedFrom: 'github.com',
-    };
-  }
-  if (repo?.host === 'gitlab.com') {
-    return {
-      repository: `registry.gitlab.com/${registryPath(
-        repo.owner,
-      )}/${registryPath(repo.repo)}`,
-      derivedFrom: 'gitlab.com',
+      derivedFrom: repository.host,
     };
   }
   return {

@@ -2,6 +2,8 @@ export {
   deploySpec,
   deployValues,
   CI_PROVIDERS,
+  DEFAULT_CI,
+  DEFAULT_LICENSE,
   DEFAULT_PORT,
   DEFAULT_BRANCH,
 } from './prepareDeploy';
@@ -12,17 +14,16 @@ export type {
   DeployValues,
 } from './prepareDeploy';
 export {
-  planDeployFiles,
+  renderDeployFiles,
   deploySkeletons,
   KUBERNETES_DIR,
   OVERLAYS,
-} from './planDeploy';
+} from './renderDeployFiles';
 export {
   parseImageReference,
   formatImageReference,
   defaultImageRepository,
-  parseRepoUrl,
 } from './imageReference';
 export type { ImageReference } from './imageReference';
-export { dockerfileString, dockerfileLabelText } from './dockerfileQuoting';
+export { dockerfileString } from './dockerfileQuoting';
 export { DEPLOY_TOOLCHAINS, POSTGRES_IMAGE, NONROOT_ID } from './toolchains';

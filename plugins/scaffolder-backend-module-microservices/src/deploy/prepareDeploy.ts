@@ -1,4 +1,9 @@
 import { InputError } from '@backstage/errors';
+import type { ScmIntegrationRegistry } from '@backstage/integration';
+import {
+  parseRepositoryLocation,
+  publicHostIntegrations,
+} from '../scm/repositoryLocation';
 import { findStack } from '../stacks';
 import { titleFromName, validateServiceName } from '../stacks/names';
 import { dockerfileString } from './dockerfileQuoting';
@@ -6,13 +11,13 @@ import {
   defaultImageRepository,
   formatImageReference,
   parseImageReference,
-  parseRepoUrl,
   type ImageReference,
 } from './imageReference';
 import { DEPLOY_TOOLCHAINS, NONROOT_ID, POSTGRES_IMAGE } from './toolchains';
 
 export const CI_PROVIDERS = ['github', 'gitlab', 'none'] as const;
 export type CiProvider = (typeof CI_PROVIDERS)[number];
+export const DEFAULT_CI: CiProvider = 'github';
 
 /** The raw inputs of `microservice:deploy:render`, as they arrive (optional fields may be missing). */
 export interface DeployInput {
@@ -54,7 +59,7 @@ export const SHUTDOWN_TIMEOUT_SECONDS = 15;
 /** ...and Kubernetes waits longer than the pre-stop pause plus the drain before it kills the pod. */
 export const PRE_STOP_SLEEP_SECONDS = 5;
 export const TERMINATION_GRACE_PERIOD_SECONDS = 30;
-const DEFAULT_LICENSE = 'LicenseRef-Proprietary';
+export const DEFAULT_LICENSE = 'LicenseRef-Proprietary';
 // SPDX license expressions: identifiers, LicenseRef-…, AND/OR/WITH and parentheses.
 const SPDX_EXPRESSION =
   /^[A-Za-z0-9.+:-]+(?: (?:AND|OR|WITH) [A-Za-z0-9.+:-]+|[()])*$/;
@@ -90,7 +95,7 @@ export function validatePort(value: unknown): number {
 }
 
 export function validateCiProvider(value: unknown): CiProvider {
-  const ci = optional<string>(value, 'ci', 'string', 'github');
+  const ci = optional<string>(value, 'ci', 'string', DEFAULT_CI);
   if (!(CI_PROVIDERS as readonly string[]).includes(ci)) {
     throw new InputError(
       `ci: '${ci}' is not a CI provider this template writes; choose one of ${CI_PROVIDERS.join(
@@ -101,8 +106,14 @@ export function validateCiProvider(value: unknown): CiProvider {
   return ci as CiProvider;
 }
 
-/** Applies defaults and validates; every bad value is an InputError naming its field. */
-export function deploySpec(input: DeployInput): DeploySpec {
+/**
+ * Applies defaults and validates; every bad value is an InputError naming its field. Without `integrations`,
+ * repository locations resolve against the public hosts only.
+ */
+export function deploySpec(
+  input: DeployInput,
+  integrations: ScmIntegrationRegistry = publicHostIntegrations(),
+): DeploySpec {
   const stack = findStack(input.stack);
   const name = validateServiceName(input.name);
   const owner = optional<string>(input.owner, 'owner', 'string', '');
@@ -110,7 +121,10 @@ export function deploySpec(input: DeployInput): DeploySpec {
     throw new InputError(
       "owner: required, an entity ref such as 'group:default/team-a'",
     );
-  const repoUrl = optional<string>(input.repoUrl, 'repoUrl', 'string', '');
+  const location = parseRepositoryLocation(
+    optional<string>(input.repoUrl, 'repoUrl', 'string', ''),
+    integrations,
+  );
   const license = optional<string>(
     input.license,
     'license',
@@ -134,7 +148,7 @@ export function deploySpec(input: DeployInput): DeploySpec {
       reference: '',
     };
   } else {
-    const { repository, derivedFrom } = defaultImageRepository(name, repoUrl);
+    const { repository, derivedFrom } = defaultImageRepository(name, location);
     image = {
       ...parseImageReference(repository, 'image'),
       tag: DEFAULT_BRANCH,
@@ -144,7 +158,6 @@ export function deploySpec(input: DeployInput): DeploySpec {
   }
   image.reference = formatImageReference(image);
 
-  const repo = parseRepoUrl(repoUrl);
   return {
     stack: stack.id,
     name,
@@ -167,7 +180,9 @@ export function deploySpec(input: DeployInput): DeploySpec {
     auth: optional<boolean>(input.auth, 'auth', 'boolean', false),
     license,
     image,
-    sourceUrl: repo ? `https://${repo.host}/${repo.owner}/${repo.repo}` : '',
+    sourceUrl: location
+      ? `https://${location.host}/${location.owner}/${location.repo}`
+      : '',
   };
 }
 

@@ -48,8 +48,6 @@ export const rustString = (value: unknown) =>
 export const tomlString = (value: unknown) => quoteWith(value, fourHex);
 /** A YAML double-quoted scalar. */
 export const yamlString = (value: unknown) => quoteWith(value, fourHex);
-/** A C# regular string literal. */
-export const csharpString = (value: unknown) => quoteWith(value, fourHex);
 
 export const quotingFilters: Record<string, (value: unknown) => string> = {
   json: value => JSON.stringify(value) ?? 'null',
@@ -57,5 +55,4 @@ export const quotingFilters: Record<string, (value: unknown) => string> = {
   rust_string: rustString,
   toml_string: tomlString,
   yaml_string: yamlString,
-  csharp_string: csharpString,
 };

@@ -1,7 +1,7 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { planSkeleton, renderSkeleton } from './renderSkeleton';
+import { renderSkeletonFiles, renderSkeleton } from './renderSkeleton';
 
 const values = { name: 'billing-api', description: 'Bills', auth: false };
 
@@ -206,8 +206,8 @@ describe('renderSkeleton', () => {
       'c.md.njk':
         '{% for k in ["x", "y"] %}${{ k }}-${{ values.name }}\n{% endfor %}',
     });
-    const first = await planSkeleton(skeleton.path, values);
-    const second = await planSkeleton(skeleton.path, values);
+    const first = await renderSkeletonFiles(skeleton.path, values);
+    const second = await renderSkeletonFiles(skeleton.path, values);
     expect(second).toEqual(first);
     expect(first.map(f => f.path)).toEqual(['b/a.txt', 'b/z.txt', 'c.md']);
   });

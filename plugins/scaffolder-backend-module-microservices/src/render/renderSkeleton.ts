@@ -86,7 +86,7 @@ function renderSegment(segment: string, values: object, file: string): string {
  * Renders a skeleton tree in memory: `*.njk` files through nunjucks (suffix stripped), every other file
  * byte for byte. Entries are visited in sorted order so the same input always gives the same tree.
  */
-export async function planSkeleton(
+export async function renderSkeletonFiles(
   skeletonDir: string,
   values: object,
 ): Promise<RenderedFile[]> {
@@ -305,7 +305,7 @@ async function mkdirTracked(dir: string): Promise<string[]> {
 export async function renderSkeleton(
   options: RenderSkeletonOptions,
 ): Promise<string[]> {
-  const files = await planSkeleton(options.skeletonDir, options.values);
+  const files = await renderSkeletonFiles(options.skeletonDir, options.values);
   return writeRenderedFiles({
     rootDir: options.rootDir,
     targetPath: options.targetPath,

@@ -3,7 +3,11 @@ import { goStack } from './go';
 import { rustStack } from './rust';
 import type { StackDefinition } from './types';
 
-/** The stacks this package generates and proves in its conformance tier. */
+/** The ids of the stacks this package generates and proves in its conformance tier: the `stack` enum. */
+export const OFFERED_STACKS = ['go', 'rust'] as const;
+export type OfferedStack = (typeof OFFERED_STACKS)[number];
+
+/** The stacks this package generates and proves in its conformance tier, in `OFFERED_STACKS` order. */
 export const stacks: ReadonlyArray<StackDefinition> = [goStack, rustStack];
 
 /** Stacks in the product's plan that have no proven skeleton yet. */
@@ -24,6 +28,7 @@ export function findStack(id: unknown): StackDefinition {
 }
 
 export {
+  pluralizeResource,
   resourceNames,
   titleFromName,
   validateServiceName,

@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import pluralize from 'pluralize';
 
 /** A Kubernetes DNS-1123 label: what a service name must be, since it names Deployments and DNS records. */
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
@@ -32,10 +33,20 @@ const words = (kebab: string) => kebab.split('-');
 const capitalize = (word: string) =>
   word.charAt(0).toUpperCase() + word.slice(1);
 
-export function pluralize(word: string): string {
-  if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
-  if (/(s|x|z|ch|sh)$/.test(word)) return `${word}es`;
-  return `${word}s`;
+/**
+ * The plural of a kebab-case resource name: English rules for its last word ('person' → 'people', 'line-item' →
+ * 'line-items'). A word English leaves alone ('sheep', 'data') still needs a distinct plural in code, so it keeps
+ * the plain suffix it always had here ('sheeps', 'datas'); `resourcePlural` overrides either.
+ */
+export function pluralizeResource(kebab: string): string {
+  const at = kebab.lastIndexOf('-') + 1;
+  const word = kebab.slice(at);
+  let plural = pluralize.plural(word);
+  if (plural === word) {
+    if (/[^aeiou]y$/.test(word)) plural = `${word.slice(0, -1)}ies`;
+    else plural = /(s|x|z|ch|sh)$/.test(word) ? `${word}es` : `${word}s`;
+  }
+  return kebab.slice(0, at) + plural;
 }
 
 export interface ResourceNames {
@@ -85,7 +96,9 @@ export function resourceNames(
     );
   }
   const pluralName =
-    plural === undefined || plural === '' ? pluralize(singular) : plural;
+    plural === undefined || plural === ''
+      ? pluralizeResource(singular)
+      : plural;
   if (
     typeof pluralName !== 'string' ||
     !RESOURCE_PATTERN.test(pluralName) ||

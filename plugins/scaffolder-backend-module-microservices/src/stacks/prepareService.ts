@@ -1,15 +1,19 @@
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import fs from 'node:fs';
+import type { ScmIntegrationRegistry } from '@backstage/integration';
 import { catalogInfoYaml } from '../catalog/catalogInfo';
+import { packageVersion } from '../packageFiles';
+import {
+  parseRepositoryLocation,
+  publicHostIntegrations,
+} from '../scm/repositoryLocation';
 import { findStack } from './index';
 import { resourceNames, titleFromName, validateServiceName } from './names';
 import type { ServiceSpec, StackDefinition } from './types';
 
-export const PACKAGE_NAME =
-  '@cross-stack/plugin-scaffolder-backend-module-microservices';
 export const DEFAULT_TEMPLATE_REF = 'template:default/microservice';
-const LIFECYCLES = ['experimental', 'production', 'deprecated'];
+export const LIFECYCLES = ['experimental', 'production', 'deprecated'] as const;
+export const DEFAULT_LIFECYCLE = 'experimental';
+export const DEFAULT_RESOURCE = 'user';
 
 /** The raw inputs of `microservice:service:render`, as they arrive (optional fields may be missing). */
 export interface ServiceInput {
@@ -25,14 +29,8 @@ export interface ServiceInput {
   repoUrl?: string;
 }
 
-export function packageVersion(): string {
-  const file = resolvePackagePath(PACKAGE_NAME, 'package.json');
-  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
-}
-
-export function skeletonPath(folder: string): string {
-  return resolvePackagePath(PACKAGE_NAME, 'skeletons', folder);
-}
+/** @deprecated Import from `src/packageFiles`; kept only while `bench/` still imports it from here. */
+export { skeletonPath } from '../packageFiles';
 
 function optionalString(
   value: unknown,
@@ -45,10 +43,13 @@ function optionalString(
   return value;
 }
 
-/** Applies defaults, validates and derives every name once; skeletons only interpolate the result. */
+/**
+ * Applies defaults, validates and derives every name once; skeletons only interpolate the result. Without
+ * `integrations`, repository locations resolve against the public hosts only.
+ */
 export async function prepareService(
   input: ServiceInput,
-  templateRef: string = DEFAULT_TEMPLATE_REF,
+  options: { templateRef?: string; integrations?: ScmIntegrationRegistry } = {},
 ): Promise<{
   spec: ServiceSpec;
   stack: StackDefinition;
@@ -64,9 +65,9 @@ export async function prepareService(
   const lifecycle = optionalString(
     input.lifecycle,
     'lifecycle',
-    'experimental',
+    DEFAULT_LIFECYCLE,
   );
-  if (!LIFECYCLES.includes(lifecycle)) {
+  if (!(LIFECYCLES as readonly string[]).includes(lifecycle)) {
     throw new InputError(
       `lifecycle: '${lifecycle}' must be one of ${LIFECYCLES.join(', ')}`,
     );
@@ -75,6 +76,7 @@ export async function prepareService(
   if (typeof auth !== 'boolean')
     throw new InputError('features.auth: must be true or false');
 
+  const repoUrl = optionalString(input.repoUrl, 'repoUrl', '');
   const spec: ServiceSpec = {
     stack: stack.id,
     name,
@@ -85,8 +87,15 @@ export async function prepareService(
     lifecycle,
     port: 8080,
     auth,
-    resource: resourceNames(input.resource ?? 'user', input.resourcePlural),
-    repoUrl: optionalString(input.repoUrl, 'repoUrl', ''),
+    resource: resourceNames(
+      input.resource ?? DEFAULT_RESOURCE,
+      input.resourcePlural,
+    ),
+    repoUrl,
+    repository: parseRepositoryLocation(
+      repoUrl,
+      options.integrations ?? publicHostIntegrations(),
+    ),
   };
   stack.validate(spec);
 
@@ -94,7 +103,7 @@ export async function prepareService(
     ...spec,
     [stack.id]: await stack.values(spec),
     catalogInfoYaml: catalogInfoYaml(spec, {
-      templateRef,
+      templateRef: options.templateRef ?? DEFAULT_TEMPLATE_REF,
       templateVersion: packageVersion(),
     }),
   };

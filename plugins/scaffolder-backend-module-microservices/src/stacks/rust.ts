@@ -113,6 +113,8 @@ export const rustStack: StackDefinition = {
     return {
       package: spec.name,
       crate,
+      // Per service, so that two services sharing a database keep their migration records apart.
+      migrationsTable: `${crate}_schema_migrations`,
       cargoLock: renameLockRoot(lock, spec.name),
     };
   },

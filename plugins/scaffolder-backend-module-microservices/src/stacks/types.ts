@@ -1,3 +1,4 @@
+import type { RepositoryLocation } from '../scm/repositoryLocation';
 import type { ResourceNames } from './names';
 
 /** Everything the form and the actions know about the service, after defaults and validation. */
@@ -14,6 +15,8 @@ export interface ServiceSpec {
   resource: ResourceNames;
   /** Where the repository will live, in RepoUrlPicker form (`github.com?owner=o&repo=r`); empty when local. */
   repoUrl: string;
+  /** `repoUrl` resolved against the SCM integrations; undefined when local. */
+  repository?: RepositoryLocation;
 }
 
 /** One language stack: a skeleton folder plus the names it derives. */

@@ -1,4 +1,64 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseDocument } from 'yaml';
+
+/**
+ * GitLab's published CI schema (`ci.json` from gitlab-org/gitlab), as the PyPI package check-jsonschema vendors
+ * it; `scripts/setup.sh` installs that package's files into `.tools/python`. `GITLAB_CI_SCHEMA` may name another
+ * copy.
+ */
+export const GITLAB_CI_SCHEMA_FILE =
+  process.env.GITLAB_CI_SCHEMA ??
+  path.resolve(
+    __dirname,
+    '../../../.tools/python/check_jsonschema/builtin_schemas/vendor/gitlab-ci.json',
+  );
+
+let schemaValidator: ValidateFunction | undefined;
+
+/**
+ * Problems GitLab's CI schema finds in a pipeline (unknown or misspelt keywords, wrong types, bad enum values), or
+ * why it could not check.
+ */
+export function gitlabSchemaProblems(
+  content: string,
+): { problems: string[] } | { skipped: string } {
+  if (!fs.existsSync(GITLAB_CI_SCHEMA_FILE)) {
+    return {
+      skipped: `GitLab's CI schema is not installed (${GITLAB_CI_SCHEMA_FILE}); scripts/setup.sh installs it from PyPI`,
+    };
+  }
+  if (!schemaValidator) {
+    // The schema uses editor-only keywords (markdownDescription) and formats that do not change validity.
+    const ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      validateFormats: false,
+    });
+    schemaValidator = ajv.compile(
+      JSON.parse(fs.readFileSync(GITLAB_CI_SCHEMA_FILE, 'utf8')),
+    );
+  }
+  const doc = parseDocument(content, { uniqueKeys: true });
+  if (doc.errors.length)
+    return { problems: doc.errors.map(e => `YAML: ${e.message}`) };
+  if (schemaValidator(doc.toJS())) return { problems: [] };
+  return {
+    problems: (schemaValidator.errors ?? []).map(
+      e =>
+        `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${
+          e.params && 'additionalProperty' in e.params
+            ? ` (${e.params.additionalProperty})`
+            : ''
+        }${
+          e.params && 'allowedValues' in e.params
+            ? ` (${(e.params.allowedValues as string[]).join(', ')})`
+            : ''
+        }`,
+    ),
+  };
+}
 
 // Top-level keys that are GitLab CI keywords rather than jobs.
 const GLOBAL_KEYWORDS = new Set([
@@ -24,14 +84,17 @@ export interface GitlabJob {
 }
 
 /**
- * Parses a .gitlab-ci.yml and checks what GitLab checks before it runs anything: valid YAML, a `stages` list,
- * every job's stage declared (default 'test'), a script in every job, `extends` and `needs` naming jobs or
- * templates that exist. `include` cannot be resolved offline and is refused.
+ * Parses a .gitlab-ci.yml and checks what GitLab checks across jobs, which a JSON schema cannot express: every
+ * job's stage declared (default 'test'), a script in every job once `extends` is resolved, `extends` and `needs`
+ * naming jobs or templates that exist. Keywords and types are {@link gitlabSchemaProblems}' part. `include`
+ * cannot be resolved offline and is refused.
  */
 export function checkGitlabPipeline(content: string): {
   problems: string[];
   stages: string[];
   jobs: GitlabJob[];
+  /** Why the schema was not checked; undefined when it was. */
+  schemaSkipped?: string;
 } {
   const doc = parseDocument(content, { uniqueKeys: true });
   if (doc.errors.length)
@@ -46,28 +109,17 @@ export function checkGitlabPipeline(content: string): {
     return { problems: ['not a mapping'], stages: [], jobs: [] };
   if ('include' in pipeline)
     problems.push('include: cannot be checked offline');
-  const stages: string[] = pipeline.stages ?? ['build', 'test', 'deploy'];
-  if (!Array.isArray(stages) || stages.some(s => typeof s !== 'string'))
-    problems.push('stages: must be a list of names');
+  const schema = gitlabSchemaProblems(content);
+  if ('problems' in schema)
+    problems.push(...schema.problems.map(p => `schema: ${p}`));
+  const stages: string[] = Array.isArray(pipeline.stages)
+    ? pipeline.stages
+    : ['build', 'test', 'deploy'];
   const templates = new Map<string, Record<string, any>>();
   const jobs: GitlabJob[] = [];
   for (const [name, value] of Object.entries(pipeline)) {
-    if (GLOBAL_KEYWORDS.has(name)) {
-      // GitLab reads these as settings: a job given one of these names is not a job at all.
-      if (
-        value &&
-        typeof value === 'object' &&
-        ('script' in value || 'stage' in value)
-      ) {
-        problems.push(`${name}: is a GitLab keyword, not a job name`);
-      }
-      continue;
-    }
-    if (typeof value !== 'object' || value === null) {
-      problems.push(`${name}: a job must be a mapping`);
-      continue;
-    }
-    if (name.startsWith('.')) templates.set(name, value);
+    if (name.startsWith('.') && typeof value === 'object' && value !== null)
+      templates.set(name, value);
   }
   const resolve = (
     name: string,
@@ -118,5 +170,10 @@ export function checkGitlabPipeline(content: string): {
     }
   }
   if (jobs.length === 0) problems.push('no jobs');
-  return { problems, stages, jobs };
+  return {
+    problems,
+    stages,
+    jobs,
+    schemaSkipped: 'skipped' in schema ? schema.skipped : undefined,
+  };
 }

@@ -1,4 +1,3 @@
-/* eslint-disable @backstage/no-undeclared-imports -- offline validators for tests; their libraries are devDependencies */
 /*
  * Parses a Dockerfile (dockerfile-ast), lints it (dockerfile-utils) and checks the image policy on the syntax tree:
  * multi-stage, every base image pinned (an exact version tag or a digest for toolchains; never `latest` or no tag),
@@ -12,6 +11,7 @@ import {
   type JSONInstruction,
 } from 'dockerfile-ast';
 import { validate, ValidationSeverity } from 'dockerfile-utils';
+import { dockerfileString } from '../src/deploy';
 
 export interface DockerStage {
   name?: string;
@@ -222,4 +222,9 @@ export function checkDockerfile(
     );
   }
   return report;
+}
+
+/** The text an image label ends up with when its value was quoted by dockerfileString, as BuildKit reads it. */
+export function dockerfileLabelText(value: unknown): string {
+  return unquoteDockerWord(dockerfileString(value)).value;
 }

@@ -1,4 +1,3 @@
-/* eslint-disable @backstage/no-undeclared-imports -- offline validators for tests; their libraries are devDependencies */
 /*
  * Validates rendered Kubernetes objects offline: against the upstream OpenAPI schemas (kubernetes-models), plus a
  * check for unknown keys, which those schemas allow (a typo such as `readinesProbe` would pass them). The allowed
@@ -15,7 +14,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import ts from 'typescript';
-import { PACKAGE_NAME } from '../stacks/prepareService';
+import { PACKAGE_NAME } from '../src/packageFiles';
 
 interface KindModel {
   Model: new (data: any) => { validate(): void };
@@ -82,7 +81,7 @@ function objectShapes() {
   // A virtual file beside this one, so the packages resolve from the package's node_modules.
   const fileName = resolvePackagePath(
     PACKAGE_NAME,
-    'src/validation/__kubernetesShapes__.ts',
+    'testUtils/__kubernetesShapes__.ts',
   );
   const source = entries
     .map(

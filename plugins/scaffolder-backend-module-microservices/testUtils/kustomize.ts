@@ -2,13 +2,15 @@
  * A small, strict kustomize for the subset the deploy skeleton uses, so `yarn test` can build every overlay
  * without kubectl: `resources` (files and directories with a kustomization.yaml), and `patches` given by `path`
  * or inline `patch`, either strategic-merge (matched by apiVersion/kind/name, or by `target`) or JSON 6902 (a
- * list of operations, applied to the objects `target` selects). Any other field is an error, never ignored: a
- * kustomization this resolver cannot build faithfully fails the test instead of passing it. Where `kubectl` is on
+ * list of operations, applied by rfc6902 to the objects `target` selects). Any other field is an error, never
+ * ignored: a kustomization this resolver cannot build faithfully fails the test instead of passing it. Strategic
+ * merge stays here because no kept JavaScript library implements it (kustomize's is Go). Where `kubectl` is on
  * PATH the tests compare the result with `kubectl kustomize`.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { applyPatch as applyJsonPatch, type Operation } from 'rfc6902';
 import { parseAllDocuments } from 'yaml';
 
 type KObject = Record<string, any>;
@@ -116,66 +118,18 @@ function matches(object: KObject, target: Target): boolean {
   );
 }
 
-function pointer(pathText: string): string[] {
-  if (!pathText.startsWith('/'))
-    throw new Error(`JSON pointer '${pathText}' must start with '/'`);
-  return pathText
-    .slice(1)
-    .split('/')
-    .map(p => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function applyJson6902(object: KObject, operations: KObject[]): KObject {
+/** JSON 6902 operations through rfc6902; an operation that cannot apply (a missing path) is an error, as in kustomize. */
+function applyJson6902(object: KObject, operations: Operation[]): KObject {
   const copy = structuredClone(object);
-  for (const operation of operations) {
-    const segments = pointer(operation.path);
-    const last = segments.pop()!;
-    let parent: any = copy;
-    for (const segment of segments) {
-      parent = parent?.[Array.isArray(parent) ? Number(segment) : segment];
-      if (parent === undefined)
-        throw new Error(
-          `${idOf(object)}: path ${operation.path} does not exist`,
-        );
-    }
-    const exists = Array.isArray(parent)
-      ? Number(last) < parent.length
-      : Object.hasOwn(parent, last);
-    switch (operation.op) {
-      case 'add':
-        if (Array.isArray(parent))
-          parent.splice(
-            last === '-' ? parent.length : Number(last),
-            0,
-            operation.value,
-          );
-        else parent[last] = operation.value;
-        break;
-      case 'replace':
-        if (!exists)
-          throw new Error(
-            `${idOf(object)}: replace at ${
-              operation.path
-            }, which does not exist`,
-          );
-        parent[Array.isArray(parent) ? Number(last) : last] = operation.value;
-        break;
-      case 'remove':
-        if (!exists)
-          throw new Error(
-            `${idOf(object)}: remove at ${
-              operation.path
-            }, which does not exist`,
-          );
-        if (Array.isArray(parent)) parent.splice(Number(last), 1);
-        else delete parent[last];
-        break;
-      default:
-        throw new Error(
-          `JSON 6902 operation '${operation.op}' is not supported`,
-        );
-    }
-  }
+  const errors = applyJsonPatch(copy, operations);
+  errors.forEach((error, i) => {
+    if (error)
+      throw new Error(
+        `${idOf(object)}: ${operations[i].op} at ${operations[i].path}: ${
+          error.message
+        }`,
+      );
+  });
   return copy;
 }
 

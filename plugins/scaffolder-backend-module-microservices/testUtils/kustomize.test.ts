@@ -69,7 +69,7 @@ spec:
     ],
     [
       'resources: [deployment.yaml]\npatches:\n  - target: {kind: Deployment}\n    patch: |-\n      - op: replace\n        path: /spec/paused\n        value: true\n',
-      /replace at \/spec\/paused, which does not exist/,
+      /replace at \/spec\/paused: Value required at path/,
     ],
   ])(
     'refuses what it cannot build faithfully (%#)',

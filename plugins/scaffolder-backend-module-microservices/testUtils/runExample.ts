@@ -4,7 +4,7 @@ import type {
 } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { parse } from 'yaml';
-import { renderStepInput, validateActionInput } from '../../cli/templateSteps';
+import { renderStepInput, validateActionInput } from '../src/cli/templateSteps';
 
 /**
  * Runs one documented example through the real handler: its YAML is parsed, `${{ }}` expressions are filled from

