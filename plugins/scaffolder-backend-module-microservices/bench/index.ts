@@ -54,6 +54,7 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   const lines: string[] = [];
   let render: RenderResult | undefined;
+  let servicesFailed: Record<string, string> | undefined;
 
   if (sections.includes('render')) {
     log(
@@ -87,6 +88,7 @@ async function main(): Promise<number> {
       log,
     });
     results.services = outcome.results;
+    servicesFailed = outcome.failedStacks;
     lines.push(...outcome.skipped, ...outcome.notes);
     problems.push(...outcome.failed);
   }
@@ -96,6 +98,7 @@ async function main(): Promise<number> {
     renderFiles: render?.files ?? 0,
     ...TASKS,
     startups: STARTUPS,
+    servicesFailed,
   });
   const out: string[] = ['', markdownTable(table), ''];
   out.push(...lines.map(l => `- ${l}`));

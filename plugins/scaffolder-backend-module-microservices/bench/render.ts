@@ -1,5 +1,5 @@
 /*
- * Render benchmark: the full Go skeleton through our engine (`planSkeleton` + `writeRenderedFiles`, as the
+ * Render benchmark: the full Go skeleton through our engine (`renderSkeletonFiles` + `writeRenderedFiles`, as the
  * `microservice:service:render` action does) against Backstage's built-in `fetch:template` with
  * `templateFileExtension: true`, in one process, interleaved, with the same values. Both outputs are compared
  * before anything is timed, so the two sides provably render the same tree.
@@ -9,9 +9,10 @@ import { createFetchTemplateAction } from '@backstage/plugin-scaffolder-backend'
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { planSkeleton, writeRenderedFiles } from '../src/render';
+import { renderSkeletonFiles, writeRenderedFiles } from '../src/render';
 import { quotingFilters } from '../src/render/quoting';
-import { prepareService, skeletonPath } from '../src/stacks/prepareService';
+import { skeletonPath } from '../src/packageFiles';
+import { prepareService } from '../src/stacks/prepareService';
 import { median, round } from './stats';
 
 export interface RenderResult {
@@ -87,7 +88,7 @@ export async function benchRender(options: {
   const ours = async () => {
     const target = `ours-${sequence++}`;
     const started = performance.now();
-    const files = await planSkeleton(skeletonPath(stack.skeleton), {
+    const files = await renderSkeletonFiles(skeletonPath(stack.skeleton), {
       ...values,
     });
     await writeRenderedFiles({ rootDir: work, targetPath: target, files });

@@ -1,11 +1,13 @@
 /*
  * Services benchmark: for every stack with a toolchain, the generated service (rendered through `yarn render`'s
- * code path, built through its `make build`) and a bare hello-world in the same framework (bench/fixtures, built
- * the same way), each alone under wrk on loopback, against a throw-away PostgreSQL.
+ * code path, built through its `make build`) and a bare service in the same HTTP framework (bench/fixtures, built
+ * the same way): /health, and GET /api/v1/users/{id} with the generated repository's query on a pool of the same
+ * library and size, reading the same row of the same throw-away PostgreSQL. Each is alone under wrk on loopback.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { findPostgresBin, ThrowawayPostgres } from '../conformance/postgres';
 import { request } from '../conformance/service';
 import {
@@ -18,17 +20,28 @@ import {
 import { freePort } from '../e2e/backend';
 import { renderFromTemplate } from '../src/cli/render';
 import { stacks } from '../src/stacks';
-import { skeletonPath } from '../src/stacks/prepareService';
-import { ensureDebianCommand, rssMiB, sampleRss, startServer } from './process';
+import { skeletonPath } from '../src/packageFiles';
+import {
+  ensureDebianCommand,
+  rssMiB,
+  sampleRss,
+  startServer,
+  type BenchServer,
+} from './process';
 import { median, round, sleep } from './stats';
 import { runWrk } from './wrk';
 
 export interface ServiceResult {
+  /** The bench/fixtures folder the generated service was compared with. */
+  baseline: string;
   healthRps: number;
   bareHealthRps: number;
   healthRpsRatioVsBare: number;
   userGetRps: number;
+  bareUserGetRps: number;
+  userGetRpsRatioVsBare: number;
   idleRssMiB: number;
+  bareIdleRssMiB: number;
   loadRssMiB: number;
   startupMs: number;
 }
@@ -37,8 +50,10 @@ export interface ServicesOutcome {
   results: Record<string, ServiceResult>;
   /** One line per stack that did not run, with the reason. */
   skipped: string[];
-  /** One line per stack that failed. */
+  /** One line per stack that failed, with the reason (and the build's output). */
   failed: string[];
+  /** Stacks that failed, with a one-line reason for the table. */
+  failedStacks: Record<string, string>;
   /** Context worth printing beside the numbers (bare RSS, wrk socket errors). */
   notes: string[];
 }
@@ -50,16 +65,111 @@ export interface ServicesOptions {
   log: (line: string) => void;
 }
 
-/** The bare hello-world per stack: its fixture folder and package name. */
-const BARE: Record<string, { fixture: string; packageName: string }> = {
-  go: { fixture: 'bare-gin', packageName: 'bare-gin' },
-  rust: { fixture: 'bare-axum', packageName: 'bare-axum' },
+/** The bare fixtures per stack (folder = package name); `baselineFor` picks the one the service is built on. */
+const BARE_FIXTURES: Record<string, string[]> = {
+  go: ['bare-gin', 'bare-nethttp'],
+  rust: ['bare-axum'],
 };
 const FIXTURES = path.join(__dirname, 'fixtures');
 const SERVICE_NAME = 'bench-api';
 const WRK = { threads: 2, connections: 64 };
 // Lets the process settle (lazy initialisation, first GC) before idle RSS is read.
 const SETTLE_MS = 1000;
+// An unmeasured wrk run per URL first (pool filled, heap grown), so neither side of a ratio pays for warming up.
+const WARMUP_SECONDS = 2;
+
+export interface Baseline {
+  fixture: string;
+  /** Why this fixture, for the report. */
+  reason: string;
+}
+
+/** The Go skeleton's HTTP layer is gin or net/http's ServeMux: true when go.mod requires gin directly. */
+export function requiresGin(goMod: string): boolean {
+  let inRequireBlock = false;
+  for (const raw of goMod.split('\n')) {
+    const [code, comment = ''] = raw.split('//');
+    const line = code.trim();
+    let requirement: string | undefined;
+    if (line === 'require (') inRequireBlock = true;
+    else if (line === ')') inRequireBlock = false;
+    else if (inRequireBlock) requirement = line;
+    else if (line.startsWith('require ')) requirement = line.slice(8).trim();
+    if (
+      requirement &&
+      /^github\.com\/gin-gonic\/gin\s+v\S+$/.test(requirement) &&
+      !/\bindirect\b/.test(comment)
+    )
+      return true;
+  }
+  return false;
+}
+
+/** The bare fixture to compare a rendered service with: the one in the same HTTP framework. */
+export function baselineFor(stack: string, repo: string): Baseline {
+  if (stack === 'go') {
+    const goMod = fs.readFileSync(path.join(repo, 'go.mod'), 'utf8');
+    return requiresGin(goMod)
+      ? {
+          fixture: 'bare-gin',
+          reason: 'the rendered go.mod requires github.com/gin-gonic/gin',
+        }
+      : {
+          fixture: 'bare-nethttp',
+          reason:
+            'the rendered go.mod does not require github.com/gin-gonic/gin directly',
+        };
+  }
+  return {
+    fixture: BARE_FIXTURES[stack][0],
+    reason: `the only ${stack} baseline`,
+  };
+}
+
+/** Libraries both sides must share at the same version for a like-for-like comparison. */
+const SHARED_LIBRARIES: Record<string, string[]> = {
+  go: ['github.com/gin-gonic/gin', 'github.com/jackc/pgx/v5'],
+  rust: ['axum', 'hyper', 'sqlx-postgres', 'tokio'],
+};
+
+/** Versions of the locked dependencies: go.mod requirements, or Cargo.lock packages. */
+function lockedVersions(stack: string, dir: string): Map<string, string> {
+  const versions = new Map<string, string>();
+  const add = (name: string, version: string) =>
+    versions.set(
+      name,
+      versions.has(name) ? `${versions.get(name)}+${version}` : version,
+    );
+  if (stack === 'go') {
+    const goMod = fs.readFileSync(path.join(dir, 'go.mod'), 'utf8');
+    for (const m of goMod.matchAll(/^\s*(?:require\s+)?(\S+)\s+(v\S+)/gm))
+      add(m[1], m[2]);
+  } else {
+    const lock = fs.readFileSync(path.join(dir, 'Cargo.lock'), 'utf8');
+    for (const m of lock.matchAll(/^name = "([^"]+)"\nversion = "([^"]+)"/gm))
+      add(m[1], m[2]);
+  }
+  return versions;
+}
+
+/** Which shared libraries the two sides lock at the same version, and which they do not. */
+export function compareLibraries(
+  stack: string,
+  generatedDir: string,
+  bareDir: string,
+): { same: string[]; different: string[] } {
+  const ours = lockedVersions(stack, generatedDir);
+  const bare = lockedVersions(stack, bareDir);
+  const same: string[] = [];
+  const different: string[] = [];
+  for (const name of SHARED_LIBRARIES[stack] ?? []) {
+    const [a, b] = [ours.get(name), bare.get(name)];
+    if (!a || !b) continue;
+    if (a === b) same.push(`${name} ${a}`);
+    else different.push(`${name} ${a} in the service, ${b} in the baseline`);
+  }
+  return { same, different };
+}
 
 function build(
   toolchain: StackToolchain,
@@ -88,54 +198,30 @@ function whySkipped(
     return 'no stack definition in src/stacks';
   if (!fs.existsSync(skeletonPath(toolchain.stack)))
     return `no skeleton at skeletons/${toolchain.stack}`;
-  if (!BARE[toolchain.stack])
-    return 'no bare framework fixture under bench/fixtures';
+  const missing = (BARE_FIXTURES[toolchain.stack] ?? ['(none)']).filter(
+    f => !fs.existsSync(path.join(FIXTURES, f)),
+  );
+  if (missing.length)
+    return `no bare fixture ${missing.join(', ')} under bench/fixtures`;
   return missingToolchain(toolchain);
 }
 
+const seedUser = { email: 'bench@example.com', name: 'Bench User' };
+// An id no row has: the bare fixture must answer it 404, as the generated service does.
+const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+
 async function measureStack(
   toolchain: StackToolchain,
-  binaries: { generated: string; bare: string },
+  built: Built,
   pg: ThrowawayPostgres,
   work: string,
   options: ServicesOptions,
   notes: string[],
 ): Promise<ServiceResult> {
   const { stack } = toolchain;
+  const bareName = built.baseline.fixture;
   const wrk = { ...WRK, durationSeconds: options.durationSeconds };
   const logFile = (what: string) => path.join(work, `${stack}-${what}.log`);
-
-  options.log(
-    `${stack}: bare ${BARE[stack].fixture} under wrk (GET /health, ${wrk.durationSeconds} s)`,
-  );
-  const bare = await startServer(
-    binaries.bare,
-    {},
-    await freePort(),
-    logFile('bare'),
-  );
-  let bareHealthRps: number;
-  try {
-    await sleep(SETTLE_MS);
-    const bareIdle = rssMiB(bare.pid);
-    const rss = sampleRss(bare.pid);
-    const result = await runWrk(`${bare.baseUrl}/health`, wrk);
-    const bareLoad = rss.stop();
-    bareHealthRps = result.requestsPerSec;
-    notes.push(
-      `${stack}: bare ${BARE[stack].fixture} idle RSS ${round(
-        bareIdle,
-        1,
-      )} MiB, under load ${round(bareLoad, 1)} MiB`,
-    );
-    if (result.socketErrors)
-      notes.push(
-        `${stack}: bare /health socket errors: ${result.socketErrors}`,
-      );
-  } finally {
-    await bare.stop();
-  }
-
   const env = (database: string) => ({
     DATABASE_URL: pg.createDatabase(database),
     LOG_LEVEL: 'info',
@@ -148,7 +234,7 @@ async function measureStack(
   const startups: number[] = [];
   for (let i = 0; i < options.startups; i++) {
     const server = await startServer(
-      binaries.generated,
+      built.generated,
       env(`bench_${stack}_start_${i}`),
       await freePort(),
       logFile(`start-${i}`),
@@ -157,21 +243,22 @@ async function measureStack(
     await server.stop();
   }
 
-  options.log(
-    `${stack}: generated service under wrk (GET /health, GET /api/v1/users/{id}, ${wrk.durationSeconds} s each)`,
-  );
-  const server = await startServer(
-    binaries.generated,
-    env(`bench_${stack}`),
+  // Both run at once (only one is ever under load) on one database: the generated service migrates it and
+  // inserts the row through its own POST, and the bare fixture reads that same row.
+  const serviceEnv = env(`bench_${stack}`);
+  const generated = await startServer(
+    built.generated,
+    serviceEnv,
     await freePort(),
     logFile('generated'),
   );
+  let bare: BenchServer | undefined;
   try {
     await sleep(SETTLE_MS);
-    const idleRssMiB = rssMiB(server.pid);
-    const created = await request(server.baseUrl, 'POST', '/api/v1/users', {
+    const idleRssMiB = rssMiB(generated.pid);
+    const created = await request(generated.baseUrl, 'POST', '/api/v1/users', {
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'bench@example.com', name: 'Bench User' }),
+      body: JSON.stringify(seedUser),
     });
     if (created.status !== 201 || !created.json?.id) {
       throw new Error(
@@ -179,42 +266,178 @@ async function measureStack(
       );
     }
     const userPath = `/api/v1/users/${created.json.id}`;
-    const check = await request(server.baseUrl, 'GET', userPath);
-    if (check.status !== 200)
+    const expected = await request(generated.baseUrl, 'GET', userPath);
+    if (expected.status !== 200)
       throw new Error(
-        `GET ${userPath} answered ${check.status}: ${check.text}`,
+        `GET ${userPath} answered ${expected.status}: ${expected.text}`,
       );
 
-    const rss = sampleRss(server.pid);
-    const health = await runWrk(`${server.baseUrl}/health`, wrk);
-    const userGet = await runWrk(`${server.baseUrl}${userPath}`, wrk);
-    const loadRssMiB = rss.stop();
-    for (const [what, result] of [
-      ['/health', health],
-      ['/api/v1/users/{id}', userGet],
-    ] as const) {
-      if (result.socketErrors)
-        notes.push(
-          `${stack}: generated ${what} socket errors: ${result.socketErrors}`,
-        );
+    bare = await startServer(
+      built.bare,
+      { DATABASE_URL: serviceEnv.DATABASE_URL },
+      await freePort(),
+      logFile('bare'),
+    );
+    await sleep(SETTLE_MS);
+    const bareIdleRssMiB = rssMiB(bare.pid);
+    const bareUser = await request(bare.baseUrl, 'GET', userPath);
+    if (
+      bareUser.status !== 200 ||
+      !isDeepStrictEqual(bareUser.json, expected.json)
+    ) {
+      throw new Error(
+        `${bareName} GET ${userPath} answered ${bareUser.status} ${bareUser.text}, the generated service ${expected.text}`,
+      );
     }
+    const bareMissing = await request(
+      bare.baseUrl,
+      'GET',
+      `/api/v1/users/${MISSING_ID}`,
+    );
+    if (bareMissing.status !== 404)
+      throw new Error(
+        `${bareName} answered ${bareMissing.status} for a missing id, not 404`,
+      );
+
+    const generatedRss = sampleRss(generated.pid);
+    const bareRss = sampleRss(bare.pid);
+    const urls = {
+      bareHealth: `${bare.baseUrl}/health`,
+      health: `${generated.baseUrl}/health`,
+      bareUserGet: `${bare.baseUrl}${userPath}`,
+      userGet: `${generated.baseUrl}${userPath}`,
+    };
+    const warmup = {
+      ...wrk,
+      durationSeconds: Math.min(WARMUP_SECONDS, wrk.durationSeconds),
+    };
+    // Bare, then generated, per route: the two runs of a ratio are as close in time as they can be.
+    options.log(
+      `${stack}: ${bareName} and the generated service under wrk (GET /health, GET /api/v1/users/{id}; ${warmup.durationSeconds} s warm-up, then ${wrk.durationSeconds} s each)`,
+    );
+    for (const url of Object.values(urls)) await runWrk(url, warmup);
+    const runs = {
+      bareHealth: await runWrk(urls.bareHealth, wrk),
+      health: await runWrk(urls.health, wrk),
+      bareUserGet: await runWrk(urls.bareUserGet, wrk),
+      userGet: await runWrk(urls.userGet, wrk),
+    };
+    const loadRssMiB = generatedRss.stop();
+    const bareLoadRssMiB = bareRss.stop();
+    notes.push(
+      `${stack}: baseline ${bareName} (${
+        built.baseline.reason
+      }); it idles at ${round(bareIdleRssMiB, 1)} MiB, ${round(
+        bareLoadRssMiB,
+        1,
+      )} MiB under load`,
+    );
+    if (built.libraries.same.length)
+      notes.push(
+        `${stack}: same versions on both sides: ${built.libraries.same.join(
+          ', ',
+        )}`,
+      );
+    if (built.libraries.different.length)
+      notes.push(
+        `${stack}: NOT like for like, versions differ: ${built.libraries.different.join(
+          '; ',
+        )} (update bench/fixtures/${bareName})`,
+      );
+    for (const [what, result] of Object.entries(runs)) {
+      if (result.socketErrors)
+        notes.push(`${stack}: ${what} socket errors: ${result.socketErrors}`);
+    }
+    const ratio = (ours: number, baseline: number) => round(ours / baseline, 3);
     return {
-      healthRps: Math.round(health.requestsPerSec),
-      bareHealthRps: Math.round(bareHealthRps),
-      healthRpsRatioVsBare: round(health.requestsPerSec / bareHealthRps, 3),
-      userGetRps: Math.round(userGet.requestsPerSec),
+      baseline: bareName,
+      healthRps: Math.round(runs.health.requestsPerSec),
+      bareHealthRps: Math.round(runs.bareHealth.requestsPerSec),
+      healthRpsRatioVsBare: ratio(
+        runs.health.requestsPerSec,
+        runs.bareHealth.requestsPerSec,
+      ),
+      userGetRps: Math.round(runs.userGet.requestsPerSec),
+      bareUserGetRps: Math.round(runs.bareUserGet.requestsPerSec),
+      userGetRpsRatioVsBare: ratio(
+        runs.userGet.requestsPerSec,
+        runs.bareUserGet.requestsPerSec,
+      ),
       idleRssMiB: round(idleRssMiB, 1),
+      bareIdleRssMiB: round(bareIdleRssMiB, 1),
       loadRssMiB: round(loadRssMiB, 1),
       startupMs: Math.round(median(startups)),
     };
   } catch (error) {
+    const bareLog = bare ? `\n${bareName} log:\n${bare.logTail()}` : '';
     throw new Error(
-      `${(error as Error).message}\nservice log:\n${server.logTail()}`,
+      `${
+        (error as Error).message
+      }\nservice log:\n${generated.logTail()}${bareLog}`,
     );
   } finally {
-    await server.stop();
+    await bare?.stop();
+    await generated.stop();
   }
 }
+
+interface Built {
+  generated: string;
+  bare: string;
+  baseline: Baseline;
+  libraries: { same: string[]; different: string[] };
+}
+
+/** Renders and builds the generated service and its baseline; a failure names which of the two. */
+async function buildStack(
+  toolchain: StackToolchain,
+  work: string,
+  options: ServicesOptions,
+): Promise<Built> {
+  const { stack } = toolchain;
+  const repo = path.join(work, stack, SERVICE_NAME);
+  try {
+    await renderFromTemplate({
+      parameters: { stack, name: SERVICE_NAME, owner: 'group:default/team-a' },
+      out: repo,
+    });
+  } catch (error) {
+    throw new Error(`rendering failed — ${(error as Error).message}`);
+  }
+  const baseline = baselineFor(stack, repo);
+  options.log(
+    `${stack}: building the generated service and ${baseline.fixture} (${baseline.reason})`,
+  );
+  let generated: string;
+  try {
+    generated = build(toolchain, repo, SERVICE_NAME);
+  } catch (error) {
+    throw new Error(
+      `the generated service does not build — ${(error as Error).message}`,
+    );
+  }
+  const bareDir = path.join(work, stack, baseline.fixture);
+  fs.cpSync(path.join(FIXTURES, baseline.fixture), bareDir, {
+    recursive: true,
+  });
+  const libraries = compareLibraries(stack, repo, bareDir);
+  try {
+    return {
+      generated,
+      bare: build(toolchain, bareDir, baseline.fixture),
+      baseline,
+      libraries,
+    };
+  } catch (error) {
+    throw new Error(
+      `bench/fixtures/${baseline.fixture} does not build — ${
+        (error as Error).message
+      }`,
+    );
+  }
+}
+
+const firstLine = (text: string) => text.split('\n')[0].replace(/:$/, '');
 
 export async function benchServices(
   options: ServicesOptions,
@@ -223,7 +446,12 @@ export async function benchServices(
     results: {},
     skipped: [],
     failed: [],
+    failedStacks: {},
     notes: [],
+  };
+  const fail = (stack: string, message: string) => {
+    outcome.failed.push(`${stack}: ${message}`);
+    outcome.failedStacks[stack] = firstLine(message);
   };
   const runnable: StackToolchain[] = [];
   for (const toolchain of toolchains) {
@@ -252,52 +480,32 @@ export async function benchServices(
   let pg: ThrowawayPostgres | undefined;
   try {
     // Everything is built before anything is measured, so no build competes with a measurement.
-    const built = new Map<string, { generated: string; bare: string }>();
+    const built = new Map<string, Built>();
     for (const toolchain of runnable) {
-      const { stack } = toolchain;
+      options.log(`${toolchain.stack}: rendering the generated service`);
       try {
-        options.log(
-          `${stack}: rendering and building the generated service and ${BARE[stack].fixture}`,
-        );
-        const repo = path.join(work, stack, SERVICE_NAME);
-        await renderFromTemplate({
-          parameters: {
-            stack,
-            name: SERVICE_NAME,
-            owner: 'group:default/team-a',
-          },
-          out: repo,
-        });
-        const generated = build(toolchain, repo, SERVICE_NAME);
-        const bareDir = path.join(work, stack, BARE[stack].fixture);
-        fs.cpSync(path.join(FIXTURES, BARE[stack].fixture), bareDir, {
-          recursive: true,
-        });
-        const bare = build(toolchain, bareDir, BARE[stack].packageName);
-        built.set(stack, { generated, bare });
+        built.set(toolchain.stack, await buildStack(toolchain, work, options));
       } catch (error) {
-        outcome.failed.push(
-          `${stack}: build failed — ${(error as Error).message}`,
-        );
+        fail(toolchain.stack, (error as Error).message);
       }
     }
     if (built.size === 0) return outcome;
 
     pg = await ThrowawayPostgres.create();
     for (const toolchain of runnable) {
-      const binaries = built.get(toolchain.stack);
-      if (!binaries) continue;
+      const stackBuild = built.get(toolchain.stack);
+      if (!stackBuild) continue;
       try {
         outcome.results[toolchain.stack] = await measureStack(
           toolchain,
-          binaries,
+          stackBuild,
           pg,
           work,
           options,
           outcome.notes,
         );
       } catch (error) {
-        outcome.failed.push(`${toolchain.stack}: ${(error as Error).message}`);
+        fail(toolchain.stack, `measuring failed — ${(error as Error).message}`);
       }
     }
     return outcome;

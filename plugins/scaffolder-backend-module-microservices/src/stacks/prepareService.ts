@@ -29,9 +29,6 @@ export interface ServiceInput {
   repoUrl?: string;
 }
 
-/** @deprecated Import from `src/packageFiles`; kept only while `bench/` still imports it from here. */
-export { skeletonPath } from '../packageFiles';
-
 function optionalString(
   value: unknown,
   field: string,
