@@ -2,84 +2,59 @@ package repository
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"hash/crc64"
 	"io/fs"
 	"log/slog"
-	"slices"
-	"strings"
+	"path"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
-// migrationLockID is the PostgreSQL advisory lock key that serialises migrations across replicas.
-const migrationLockID int64 = 0x6d6967726174 // "migrat"
+// lockWait bounds how long a replica waits for another one's migrations (polled every second).
+const lockWait = 120
 
-// Migrate applies the *.sql files of fsys in name order, each once, each in its own transaction, recording
-// them in schema_migrations. A session advisory lock makes replicas that start together take turns, so it is
-// safe to run from every replica.
-func Migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, logger *slog.Logger) (err error) {
-	names, err := fs.Glob(fsys, "*.sql")
+// Migrate applies the pending goose migrations of fsys (*.sql, numbered), each in its own transaction, and
+// records them in table, which belongs to this service alone: two services on one database keep separate
+// records. A PostgreSQL session advisory lock derived from table makes replicas that start together take turns,
+// so it is safe to run from every replica.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, table string, logger *slog.Logger) error {
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockID(migrationLockID(table)),
+		lock.WithLockTimeout(1, lockWait),
+	)
 	if err != nil {
 		return err
 	}
-	slices.Sort(names)
-
-	conn, err := pool.Acquire(ctx)
+	db := stdlib.OpenDBFromPool(pool)
+	defer func() { _ = db.Close() }()
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithTableName(table),
+		goose.WithSessionLocker(locker),
+		goose.WithDisableGlobalRegistry(true),
+	)
 	if err != nil {
-		return fmt.Errorf("acquire connection: %w", err)
+		return err
 	}
-	defer conn.Release()
-
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLockID); err != nil {
-		return fmt.Errorf("take migration lock: %w", err)
+	results, err := provider.Up(ctx)
+	for _, result := range results {
+		logger.Info("applied migration",
+			"version", result.Source.Version,
+			"file", path.Base(result.Source.Path),
+			"duration_ms", result.Duration.Milliseconds(),
+		)
 	}
-	defer func() {
-		if _, unlockErr := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockID); unlockErr != nil {
-			// Closing the session releases its locks.
-			_ = conn.Conn().Close(context.WithoutCancel(ctx))
-			err = errors.Join(err, fmt.Errorf("release migration lock: %w", unlockErr))
-		}
-	}()
-
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version text PRIMARY KEY,
-		applied_at timestamptz NOT NULL DEFAULT now()
-	)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-
-	for _, name := range names {
-		version := strings.TrimSuffix(name, ".sql")
-		var applied bool
-		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).
-			Scan(&applied); err != nil {
-			return fmt.Errorf("read schema_migrations: %w", err)
-		}
-		if applied {
-			continue
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return err
-		}
-		tx, err := conn.Begin(ctx)
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", version, err)
-		}
-		// Exec without arguments uses the simple protocol, so a file may hold several statements.
-		if _, err := tx.Exec(ctx, string(body)); err != nil {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
-			return fmt.Errorf("migration %s: %w", version, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, version); err != nil {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
-			return fmt.Errorf("migration %s: %w", version, err)
-		}
-		if err := tx.Commit(ctx); err != nil {
-			return fmt.Errorf("migration %s: %w", version, err)
-		}
-		logger.Info("applied migration", "version", version)
+	if err != nil {
+		return fmt.Errorf("migrate (records in %s): %w", table, err)
 	}
 	return nil
+}
+
+// migrationLockID derives the advisory lock key from the migration table, so services sharing a database do
+// not wait for each other.
+func migrationLockID(table string) int64 {
+	return int64(crc64.Checksum([]byte(table), crc64.MakeTable(crc64.ECMA))) //nolint:gosec // any 64 bits do
 }

@@ -1,4 +1,4 @@
-// Package telemetry sets up OpenTelemetry tracing.
+// Package telemetry sets up OpenTelemetry tracing and the JSON logger that stamps each line with its trace id.
 package telemetry
 
 import (
@@ -6,46 +6,60 @@ import (
 	"log/slog"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
-// Setup installs the W3C Trace Context propagator, so an incoming traceparent is continued and its trace id
-// reaches the logs. Only when otlpEndpoint is set does it install an SDK tracer provider that records spans
-// and exports them over OTLP/HTTP (the exporter reads OTEL_EXPORTER_OTLP_* itself); without one, spans are
-// non-recording and cost next to nothing, and nothing fails. The returned function flushes and stops the
-// provider.
-func Setup(ctx context.Context, serviceName, otlpEndpoint string, logger *slog.Logger) (func(context.Context) error, error) {
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
-		propagation.TraceContext{},
-		propagation.Baggage{},
-	))
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		logger.Warn("opentelemetry error", "error", err.Error())
-	}))
+// Tracing is what Setup installed.
+type Tracing struct {
+	// Tracer starts server spans; nil when traces are not exported, and then no span is started at all (the
+	// incoming trace context still reaches the logs through the propagator).
+	Tracer trace.Tracer
+	// Propagator reads and writes W3C traceparent and baggage headers.
+	Propagator propagation.TextMapPropagator
+	// Shutdown flushes the spans still queued and stops the provider.
+	Shutdown func(context.Context) error
+}
 
+// Setup installs the W3C Trace Context propagator and an error handler that logs OpenTelemetry failures (a
+// rejected or failed export among them) as warnings. Only when otlpEndpoint is set does it install an SDK tracer
+// provider exporting over OTLP/HTTP (protobuf). The SDK reads its standard variables itself: the exporter
+// OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout, TLS for https), the sampler OTEL_TRACES_SAMPLER and
+// OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on), the batch processor OTEL_BSP_*, and the resource
+// OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (defaultServiceName otherwise).
+func Setup(ctx context.Context, defaultServiceName, otlpEndpoint, scope string, logger *slog.Logger) (Tracing, error) {
+	propagator := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	otel.SetTextMapPropagator(propagator)
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		logger.Warn("opentelemetry: trace export or processing failed", "error", err.Error())
+	}))
+	tracing := Tracing{Propagator: propagator, Shutdown: func(context.Context) error { return nil }}
 	if otlpEndpoint == "" {
-		return func(context.Context) error { return nil }, nil
+		return tracing, nil
 	}
 
-	res, err := resource.Merge(resource.Default(),
-		resource.NewSchemaless(attribute.String("service.name", serviceName)))
+	// Later sources win: the default name, then OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
+	res, err := resource.New(ctx,
+		resource.WithAttributes(semconv.ServiceName(defaultServiceName)),
+		resource.WithFromEnv(),
+		resource.WithTelemetrySDK(),
+	)
 	if err != nil {
-		return nil, err
+		return Tracing{}, err
 	}
 	exporter, err := otlptracehttp.New(ctx)
 	if err != nil {
-		return nil, err
+		return Tracing{}, err
 	}
-	logger.Info("exporting traces over OTLP/HTTP", "endpoint", otlpEndpoint)
-	provider := sdktrace.NewTracerProvider(
-		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
-		sdktrace.WithBatcher(exporter),
-	)
+	// No WithSampler: the SDK takes the sampler from OTEL_TRACES_SAMPLER.
+	provider := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exporter))
 	otel.SetTracerProvider(provider)
-	return provider.Shutdown, nil
+	logger.Info("exporting traces over OTLP/HTTP", "endpoint", otlpEndpoint)
+	tracing.Tracer = provider.Tracer(scope)
+	tracing.Shutdown = provider.Shutdown
+	return tracing, nil
 }

@@ -4,20 +4,18 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics records http_requests_total and http_request_duration_seconds.
+// Metrics records http_requests_total and http_request_duration_seconds by method, route and status; every
+// label is bounded (see Method and Route).
 type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	skip     map[string]bool
 }
 
-// NewMetrics registers the HTTP series on reg. Requests to skipRoutes (gin patterns, e.g. "/metrics") are not
-// counted.
-func NewMetrics(reg prometheus.Registerer, skipRoutes ...string) *Metrics {
+// NewMetrics registers the HTTP series on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
 	labels := []string{"method", "route", "status"}
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -29,27 +27,14 @@ func NewMetrics(reg prometheus.Registerer, skipRoutes ...string) *Metrics {
 			Help:    "HTTP request duration in seconds, by method, route template and status code.",
 			Buckets: prometheus.DefBuckets,
 		}, labels),
-		skip: map[string]bool{},
-	}
-	for _, route := range skipRoutes {
-		m.skip[route] = true
 	}
 	reg.MustRegister(m.requests, m.duration)
 	return m
 }
 
-// Middleware observes every request except those to skipped routes.
-func (m *Metrics) Middleware() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if m.skip[c.FullPath()] {
-			c.Next()
-			return
-		}
-		start := time.Now()
-		c.Next()
-		status := strconv.Itoa(c.Writer.Status())
-		route := RouteTemplate(c)
-		m.requests.WithLabelValues(c.Request.Method, route, status).Inc()
-		m.duration.WithLabelValues(c.Request.Method, route, status).Observe(time.Since(start).Seconds())
-	}
+// observe counts one request.
+func (m *Metrics) observe(method, route string, status int, elapsed time.Duration) {
+	code := strconv.Itoa(status)
+	m.requests.WithLabelValues(method, route, code).Inc()
+	m.duration.WithLabelValues(method, route, code).Observe(elapsed.Seconds())
 }

@@ -1,25 +1,36 @@
 package middleware
 
 import (
-	"regexp"
-
-	"github.com/gin-gonic/gin"
+	"net/http"
+	"strings"
 )
 
 // UnmatchedRoute labels requests that matched no route.
 const UnmatchedRoute = "unmatched"
 
-var pathParam = regexp.MustCompile(`[:*]([A-Za-z0-9_]+)`)
+// OtherMethod labels every method outside the standard set, so a client cannot create series at will.
+const OtherMethod = "_OTHER"
 
-// RouteTemplate returns the matched route in OpenAPI form (/api/v1/things/{id}), or "unmatched".
-func RouteTemplate(c *gin.Context) string {
-	return OpenAPIPath(c.FullPath())
-}
-
-// OpenAPIPath converts a gin route pattern (/things/:id) to OpenAPI form (/things/{id}); "" gives "unmatched".
-func OpenAPIPath(ginPath string) string {
-	if ginPath == "" {
+// Route returns the route template of a ServeMux pattern in OpenAPI form ("GET /things/{id}" gives
+// "/things/{id}"); no pattern, or the catch-all "/", gives "unmatched". Patterns are the router's own constants,
+// so the label is bounded.
+func Route(pattern string) string {
+	if _, path, ok := strings.Cut(pattern, " "); ok {
+		pattern = path
+	}
+	if pattern == "" || pattern == "/" {
 		return UnmatchedRoute
 	}
-	return pathParam.ReplaceAllString(ginPath, "{$1}")
+	return pattern
+}
+
+// Method returns the request method when it is one of the standard ones, "_OTHER" otherwise.
+func Method(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	default:
+		return OtherMethod
+	}
 }
