@@ -245,6 +245,7 @@ describe('microservice:deploy:render', () => {
         expect(list()).toEqual(
           [
             '.dockerignore',
+            '.microservice/answers.yaml',
             'Dockerfile',
             ...ciFiles,
             ...BASE_FILES.map(f => `deploy/kubernetes/base/${f}`),
@@ -441,12 +442,20 @@ describe('microservice:deploy:render', () => {
         'OTEL_EXPORTER_OTLP_ENDPOINT',
       ]),
     );
-    // Grace period > pre-stop pause + the service's own drain timeout.
+    // Grace period > the service's readiness delay + drain + 5 s trace flush; no pre-stop sleep doing the
+    // delay's job a second time.
     expect(pod.terminationGracePeriodSeconds).toBe(30);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(
-      container.lifecycle.preStop.sleep.seconds +
-        Number(config.SHUTDOWN_TIMEOUT_SECONDS),
+      Number(config.SHUTDOWN_DELAY_SECONDS) +
+        Number(config.SHUTDOWN_TIMEOUT_SECONDS) +
+        5,
     );
+    expect(container.lifecycle).toBeUndefined();
+    // The start-up budget covers the database wait (30 s) and the migration timeout (180 s).
+    expect(
+      container.startupProbe.periodSeconds *
+        container.startupProbe.failureThreshold,
+    ).toBeGreaterThanOrEqual(210);
     // Secrets only by reference: DATABASE_URL through secretKeyRef and nothing secret in the ConfigMap.
     expect(container.env).toEqual([
       {

@@ -54,10 +54,15 @@ export interface DeploySpec {
 export const DEFAULT_PORT = 8080;
 /** The branch CI pushes images from, and the tag those images get besides the commit SHA. */
 export const DEFAULT_BRANCH = 'main';
-/** The service drains for this long after SIGTERM (the service contract's default)... */
+/**
+ * After SIGTERM the service answers /ready 503 while it still serves, so endpoints drop the pod (the job a
+ * pre-stop sleep would do, without spending the grace period twice)...
+ */
+export const SHUTDOWN_DELAY_SECONDS = 5;
+/** ...then drains for at most this long (the service contract's default)... */
 export const SHUTDOWN_TIMEOUT_SECONDS = 15;
-/** ...and Kubernetes waits longer than the pre-stop pause plus the drain before it kills the pod. */
-export const PRE_STOP_SLEEP_SECONDS = 5;
+/** ...then flushes traces (at most 5 s); Kubernetes waits longer than all of that before it kills the pod. */
+export const TRACE_FLUSH_SECONDS = 5;
 export const TERMINATION_GRACE_PERIOD_SECONDS = 30;
 export const DEFAULT_LICENSE = 'LicenseRef-Proprietary';
 // SPDX license expressions: identifiers, LicenseRef-…, AND/OR/WITH and parentheses.
@@ -262,7 +267,7 @@ export function deployValues(spec: DeploySpec) {
       databaseSecret: `${spec.name}-database`,
       jwtSecret: `${spec.name}-jwt`,
       shutdownTimeoutSeconds: SHUTDOWN_TIMEOUT_SECONDS,
-      preStopSleepSeconds: PRE_STOP_SLEEP_SECONDS,
+      shutdownDelaySeconds: SHUTDOWN_DELAY_SECONDS,
       terminationGracePeriodSeconds: TERMINATION_GRACE_PERIOD_SECONDS,
     },
     ci: {
