@@ -59,17 +59,22 @@ describe('embedded portal backend', () => {
         'microservice:service:render',
         'microservice:publish:local',
         'microservice:catalog:register',
+        'microservice:service:update',
       ]),
     );
     const location = await waitForEntity(
       backend,
       'location:default/cross-stack-microservices',
     );
-    expect(location.spec.targets).toContain(
-      './templates/microservice/template.yaml',
+    expect(location.spec.targets).toEqual(
+      expect.arrayContaining([
+        './templates/microservice/template.yaml',
+        './templates/update/template.yaml',
+      ]),
     );
     await waitForEntity(backend, 'group:default/team-a');
     await waitForEntity(backend, 'template:default/microservice');
+    await waitForEntity(backend, 'template:default/microservice-update');
   });
 
   it('runs fetch:template → publish:local → catalog:register (file:// URL) through the task API', async () => {

@@ -9,6 +9,7 @@ export {
   createDeployRenderAction,
   createPublishLocalAction,
   createServiceRenderAction,
+  createServiceUpdateAction,
 } from './actions';
 export type {
   CatalogRegisterInput,
@@ -19,4 +20,7 @@ export type {
   PublishLocalOutput,
   ServiceRenderInput,
   ServiceRenderOutput,
+  ServiceUpdateInput,
+  ServiceUpdateOutput,
 } from './actions';
+export type { CloneAuth, CloneRepository } from './update/scmRepository';

@@ -31,6 +31,7 @@ describe('scaffolderModuleMicroservices', () => {
       'microservice:deploy:render',
       'microservice:publish:local',
       'microservice:service:render',
+      'microservice:service:update',
     ]);
     for (const action of added) {
       expect(action.schema?.output).toBeDefined();

@@ -10,6 +10,7 @@ import {
   createDeployRenderAction,
   createPublishLocalAction,
   createServiceRenderAction,
+  createServiceUpdateAction,
 } from './actions';
 
 /**
@@ -35,6 +36,7 @@ export const scaffolderModuleMicroservices = createBackendModule({
           createDeployRenderAction({ integrations }),
           createPublishLocalAction({ config }),
           createCatalogRegisterAction({ catalog, config }),
+          createServiceUpdateAction({ config, integrations }),
         );
       },
     });

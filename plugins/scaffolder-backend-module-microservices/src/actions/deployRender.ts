@@ -4,13 +4,17 @@ import {
   createTemplateAction,
   type TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
+import { ANSWERS_FILE, answersFileFor } from '../answers';
+import { packageVersion } from '../packageFiles';
 import { writeRenderedFiles } from '../render';
+import { DEFAULT_TEMPLATE_REF } from '../stacks/prepareService';
 import {
   CI_PROVIDERS,
   DEFAULT_CI,
   DEFAULT_LICENSE,
   DEFAULT_PORT,
   deploySpec,
+  type DeploySpec,
   KUBERNETES_DIR,
   OVERLAYS,
   renderDeployFiles,
@@ -53,16 +57,39 @@ export type DeployRenderOutput = {
   overlays: string[];
 };
 
+/** Every value the render used, defaults applied: what `.microservice/answers.yaml` records for this action. */
+export function recordedDeployInput(
+  spec: DeploySpec,
+  repoUrl: string,
+): Required<Omit<DeployRenderInput, 'targetPath' | 'overwrite'>> {
+  return {
+    stack: spec.stack as DeployRenderInput['stack'],
+    name: spec.name,
+    owner: spec.owner,
+    description: spec.description,
+    repoUrl,
+    // The image the manifests run, recorded as given or as derived: an update keeps deploying the same image.
+    image: spec.image.reference,
+    port: spec.port,
+    ci: spec.ci,
+    serviceMonitor: spec.serviceMonitor,
+    auth: spec.auth,
+    license: spec.license,
+  };
+}
+
 /**
- * Renders a service's Dockerfile, Kubernetes manifests (kustomize base + overlays) and CI pipeline.
- * `integrations` resolve `repoUrl` (build them with `ScmIntegrations.fromConfig(config)`).
+ * Renders a service's Dockerfile, Kubernetes manifests (kustomize base + overlays) and CI pipeline, and records
+ * the values it used in `.microservice/answers.yaml`. `integrations` resolve `repoUrl` (build them with
+ * `ScmIntegrations.fromConfig(config)`); `skeletonRoot` replaces the shipped `skeletons/` folder.
  *
  * @public
  */
 export function createDeployRenderAction(options: {
   integrations: ScmIntegrationRegistry;
+  skeletonRoot?: string;
 }): TemplateAction<DeployRenderInput, DeployRenderOutput, 'v2'> {
-  const { integrations } = options;
+  const { integrations, skeletonRoot } = options;
   return createTemplateAction({
     id: DEPLOY_RENDER_ID,
     description:
@@ -134,7 +161,8 @@ export function createDeployRenderAction(options: {
           }),
         files: z =>
           z.array(z.string(), {
-            description: 'Rendered files, relative to targetPath',
+            description:
+              'Rendered files, relative to targetPath, including the answers file .microservice/answers.yaml',
           }),
         image: z =>
           z.string({ description: 'The image reference the Deployment runs' }),
@@ -161,12 +189,22 @@ export function createDeployRenderAction(options: {
           spec.serviceMonitor ? ', ServiceMonitor' : ''
         }) into '${targetPath}'`,
       );
-      const files = await renderDeployFiles(spec);
+      const files = await renderDeployFiles(spec, { skeletonRoot });
+      files.push(
+        await answersFileFor({
+          targetDir: resolveSafeChildPath(ctx.workspacePath, targetPath),
+          action: DEPLOY_RENDER_ID,
+          input: recordedDeployInput(spec, ctx.input.repoUrl ?? ''),
+          templateRef: ctx.templateInfo?.entityRef ?? DEFAULT_TEMPLATE_REF,
+          packageVersion: packageVersion(),
+        }),
+      );
       const written = await writeRenderedFiles({
         rootDir: ctx.workspacePath,
         targetPath,
-        files,
+        files: files.sort((a, b) => (a.path < b.path ? -1 : 1)),
         overwrite: ctx.input.overwrite ?? false,
+        replaceable: [ANSWERS_FILE],
       });
       ctx.output('targetPath', targetPath);
       ctx.output('files', written);

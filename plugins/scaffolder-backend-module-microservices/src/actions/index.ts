@@ -12,3 +12,5 @@ export type {
   CatalogRegisterInput,
   CatalogRegisterOutput,
 } from './catalogRegister';
+export { createServiceUpdateAction, SERVICE_UPDATE_ID } from './serviceUpdate';
+export type { ServiceUpdateInput, ServiceUpdateOutput } from './serviceUpdate';

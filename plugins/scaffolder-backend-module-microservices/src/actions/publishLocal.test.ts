@@ -6,6 +6,8 @@ import { ConfigReader } from '@backstage/config';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import git from 'isomorphic-git';
 import fs from 'node:fs';
+import { formatAnswers } from '../answers';
+import { PACKAGE_NAME } from '../packageFiles';
 import { createPublishLocalAction } from './publishLocal';
 
 describe('microservice:publish:local', () => {
@@ -179,6 +181,41 @@ describe('microservice:publish:local', () => {
       run({ repoName: 'other', sourcePath: 'missing' }, { isDryRun: true }),
     ).rejects.toThrow(/^sourcePath: 'missing' does not exist/);
     expect(fs.readdirSync(reposDir())).toEqual(['billing-api']);
+  });
+
+  it('marks the initial commit of a rendered service as its pristine render, and only that', async () => {
+    const answers = formatAnswers({
+      apiVersion: 'microservices.cross-stack.dev/v1',
+      kind: 'Answers',
+      templateRef: 'template:default/microservice',
+      package: PACKAGE_NAME,
+      packageVersion: '0.1.0',
+      actions: { 'microservice:service:render': { stack: 'go' } },
+    });
+    dir.addContent({
+      workspace: { '.microservice': { 'answers.yaml': answers } },
+    });
+    const ctx = await run({ repoName: 'rendered' });
+    const [commit] = await git.log({ fs, dir: `${reposDir()}/rendered` });
+    expect(commit.commit.message).toMatch(
+      /^Initial commit\n\nScaffolder-Task: .*\nMicroservice-Pristine-Render: 0\.1\.0\n$/,
+    );
+    expect(ctx.output).toHaveBeenCalledWith('pristineRenderVersion', '0.1.0');
+
+    // A tree without answers (or with broken ones) is published unmarked.
+    dir.addContent({
+      workspace: { '.microservice': { 'answers.yaml': 'x: [' } },
+    });
+    const unmarked = await run(
+      { repoName: 'hand-made' },
+      { task: { id: 't2' } },
+    );
+    const [plain] = await git.log({ fs, dir: `${reposDir()}/hand-made` });
+    expect(plain.commit.message).not.toMatch(/Pristine/);
+    expect(unmarked.output).not.toHaveBeenCalledWith(
+      'pristineRenderVersion',
+      expect.anything(),
+    );
   });
 
   it('defaults the directory to .data/repos under the working directory', () => {

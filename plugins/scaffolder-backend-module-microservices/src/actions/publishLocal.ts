@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PRISTINE_RENDER_TRAILER, readAnswersFile } from '../answers';
 import { withDefault } from './inputProperties';
 import { examples } from './publishLocal.examples';
 import { DNS_LABEL_PATTERN } from '../stacks/names';
@@ -85,7 +86,28 @@ export type PublishLocalOutput = {
   repoContentsUrl: string;
   files: string[];
   commitHash?: string;
+  pristineRenderVersion?: string;
 };
+
+/**
+ * The template version whose pristine render the published tree is: the version in its answers file. A tree
+ * without one is published unmarked; a broken one too, with a warning (publishing does not judge the content).
+ */
+async function pristineRenderVersion(
+  source: string,
+  warn: (message: string) => void,
+): Promise<string | undefined> {
+  try {
+    return (await readAnswersFile(source))?.packageVersion;
+  } catch (error) {
+    warn(
+      `Not marking the commit as a pristine render: ${
+        (error as Error).message
+      }`,
+    );
+    return undefined;
+  }
+}
 
 /**
  * The embedded mode's publisher: turns the workspace (or a sub-path) into a new local git repository with one
@@ -100,7 +122,7 @@ export function createPublishLocalAction(
   return createTemplateAction({
     id: PUBLISH_LOCAL_ID,
     description:
-      'Publishes the workspace as a new local git repository with one initial commit (the embedded portal has no SCM)',
+      "Publishes the workspace as a new local git repository with one initial commit (the embedded portal has no SCM); a rendered service's commit is marked as its pristine render",
     examples,
     supportsDryRun: true,
     schema: {
@@ -142,6 +164,12 @@ export function createPublishLocalAction(
           z
             .string({ description: 'The initial commit; none in a dry run' })
             .optional(),
+        pristineRenderVersion: z =>
+          z
+            .string({
+              description: `The template version the initial commit is marked (trailer ${PRISTINE_RENDER_TRAILER}) as the pristine render of; absent when the tree has no .microservice/answers.yaml`,
+            })
+            .optional(),
       },
     },
     async handler(ctx) {
@@ -176,6 +204,9 @@ export function createPublishLocalAction(
         );
       }
 
+      const pristine = await pristineRenderVersion(source, m =>
+        ctx.logger.warn(m),
+      );
       if (ctx.isDryRun) {
         if (fs.existsSync(repoPath)) {
           throw new InputError(
@@ -188,12 +219,17 @@ export function createPublishLocalAction(
         ctx.logger.info(
           `Dry run: would publish ${files.length} files from '${
             ctx.input.sourcePath ?? '.'
-          }' as local repository ${repoPath} (branch ${defaultBranch}); nothing was created`,
+          }' as local repository ${repoPath} (branch ${defaultBranch})${
+            pristine
+              ? `, its commit marked as the pristine render of ${pristine}`
+              : ''
+          }; nothing was created`,
         );
         ctx.output('repoPath', repoPath);
         ctx.output('remoteUrl', url);
         ctx.output('repoContentsUrl', `${url}/`);
         ctx.output('files', files);
+        if (pristine) ctx.output('pristineRenderVersion', pristine);
         return;
       }
 
@@ -231,7 +267,9 @@ export function createPublishLocalAction(
             const commitHash = await git.commit({
               fs,
               dir: staging,
-              message: `${message}\n\n${TASK_TRAILER}: ${ctx.task.id}\n`,
+              message: `${message}\n\n${TASK_TRAILER}: ${ctx.task.id}\n${
+                pristine ? `${PRISTINE_RENDER_TRAILER}: ${pristine}\n` : ''
+              }`,
               author,
             });
             await fsp.rename(staging, repoPath).catch(error => {
@@ -254,6 +292,7 @@ export function createPublishLocalAction(
       ctx.output('repoContentsUrl', `${url}/`);
       ctx.output('files', await git.listFiles({ fs, dir: repoPath }));
       ctx.output('commitHash', result.commitHash);
+      if (pristine) ctx.output('pristineRenderVersion', pristine);
     },
   });
 }

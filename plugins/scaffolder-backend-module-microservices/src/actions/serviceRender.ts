@@ -4,14 +4,17 @@ import {
   createTemplateAction,
   type TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
-import { skeletonPath } from '../packageFiles';
+import { ANSWERS_FILE, answersFileFor } from '../answers';
+import { packageVersion, skeletonPath } from '../packageFiles';
 import { renderSkeletonFiles, writeRenderedFiles } from '../render';
 import {
   DEFAULT_LIFECYCLE,
   DEFAULT_RESOURCE,
+  DEFAULT_TEMPLATE_REF,
   LIFECYCLES,
   prepareService,
 } from '../stacks/prepareService';
+import type { ServiceSpec } from '../stacks/types';
 import { examples } from './serviceRender.examples';
 import * as props from './inputProperties';
 
@@ -48,16 +51,38 @@ export type ServiceRenderOutput = {
   entityRef: string;
 };
 
+/** Every value the render used, defaults applied: what `.microservice/answers.yaml` records for this action. */
+export function recordedServiceInput(
+  spec: ServiceSpec,
+): Required<Omit<ServiceRenderInput, 'targetPath' | 'overwrite'>> {
+  return {
+    stack: spec.stack as ServiceRenderInput['stack'],
+    name: spec.name,
+    owner: spec.owner,
+    description: spec.description,
+    system: spec.system,
+    lifecycle: spec.lifecycle as Required<ServiceRenderInput>['lifecycle'],
+    resource: spec.resource.singular,
+    // Recorded, not derived again: a later pluralization rule must not rename a table.
+    resourcePlural: spec.resource.plural,
+    features: { auth: spec.auth },
+    repoUrl: spec.repoUrl,
+  };
+}
+
 /**
- * Renders a service skeleton (code, tests, migrations, OpenAPI, docs, catalog-info.yaml) into the workspace.
- * `integrations` resolve `repoUrl` (build them with `ScmIntegrations.fromConfig(config)`).
+ * Renders a service skeleton (code, tests, migrations, OpenAPI, docs, catalog-info.yaml) into the workspace, and
+ * records the values it used in `.microservice/answers.yaml`. `integrations` resolve `repoUrl` (build them with
+ * `ScmIntegrations.fromConfig(config)`); `skeletonRoot` replaces the shipped `skeletons/` folder (tests, and
+ * platform teams trying a skeleton change).
  *
  * @public
  */
 export function createServiceRenderAction(options: {
   integrations: ScmIntegrationRegistry;
+  skeletonRoot?: string;
 }): TemplateAction<ServiceRenderInput, ServiceRenderOutput, 'v2'> {
-  const { integrations } = options;
+  const { integrations, skeletonRoot } = options;
   return createTemplateAction({
     id: SERVICE_RENDER_ID,
     description:
@@ -111,7 +136,8 @@ export function createServiceRenderAction(options: {
           }),
         files: z =>
           z.array(z.string(), {
-            description: 'Rendered files, relative to targetPath',
+            description:
+              'Rendered files, relative to targetPath, including the answers file .microservice/answers.yaml',
           }),
         entityRef: z =>
           z.string({ description: "The service's Component entity ref" }),
@@ -121,8 +147,9 @@ export function createServiceRenderAction(options: {
       const targetPath = ctx.input.targetPath ?? '.';
       // Refuse an escaping target before any work is done.
       resolveSafeChildPath(ctx.workspacePath, targetPath);
+      const templateRef = ctx.templateInfo?.entityRef ?? DEFAULT_TEMPLATE_REF;
       const { spec, stack, values } = await prepareService(ctx.input, {
-        templateRef: ctx.templateInfo?.entityRef,
+        templateRef,
         integrations,
       });
       ctx.logger.info(
@@ -130,14 +157,25 @@ export function createServiceRenderAction(options: {
           spec.resource.plural
         }${spec.auth ? ', auth' : ''}) into '${targetPath}'`,
       );
-      const files = await renderSkeletonFiles(skeletonPath(stack.skeleton), {
-        ...values,
-      });
+      const files = await renderSkeletonFiles(
+        skeletonPath(stack.skeleton, skeletonRoot),
+        { ...values },
+      );
+      files.push(
+        await answersFileFor({
+          targetDir: resolveSafeChildPath(ctx.workspacePath, targetPath),
+          action: SERVICE_RENDER_ID,
+          input: recordedServiceInput(spec),
+          templateRef,
+          packageVersion: packageVersion(),
+        }),
+      );
       const written = await writeRenderedFiles({
         rootDir: ctx.workspacePath,
         targetPath,
-        files,
+        files: files.sort((a, b) => (a.path < b.path ? -1 : 1)),
         overwrite: ctx.input.overwrite ?? false,
+        replaceable: [ANSWERS_FILE],
       });
       ctx.output('targetPath', targetPath);
       ctx.output('files', written);

@@ -10,8 +10,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { callerCwd } from './callerCwd';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import {
@@ -20,6 +20,8 @@ import {
 } from '../actions';
 import { PACKAGE_NAME } from '../packageFiles';
 import { publicHostIntegrations } from '../scm/repositoryLocation';
+import { DEFAULT_TEMPLATE_REF } from '../stacks/prepareService';
+import { runAction } from '../update/runAction';
 import {
   loadTemplate,
   parameterDefaults,
@@ -37,11 +39,13 @@ export const TEMPLATE_FILE = resolvePackagePath(
  * The actions whose output is the repository's content (publishing and registration are not rendered). Without
  * a backend config, repository locations resolve against the public hosts, as for a backend with no integrations.
  */
-export function renderActions(): TemplateAction<any, any, any>[] {
+export function renderActions(
+  skeletonRoot?: string,
+): TemplateAction<any, any, any>[] {
   const integrations = publicHostIntegrations();
   return [
-    createServiceRenderAction({ integrations }),
-    createDeployRenderAction({ integrations }),
+    createServiceRenderAction({ integrations, skeletonRoot }),
+    createDeployRenderAction({ integrations, skeletonRoot }),
   ];
 }
 
@@ -69,6 +73,10 @@ export interface RenderRequest {
   parameters: Record<string, unknown>;
   out: string;
   templateFile?: string;
+  /** Render from this skeleton tree instead of the shipped `skeletons/`. */
+  skeletonRoot?: string;
+  /** Where the actions' progress lines go; default stderr. */
+  logger?: LoggerService;
 }
 
 /** Renders into a staging directory beside `out` and moves it into place only when every step succeeded. */
@@ -84,42 +92,29 @@ export async function renderFromTemplate(
   const staging = fs.mkdtempSync(
     path.join(path.dirname(out), `.${path.basename(out)}-`),
   );
-  const actions = renderActions();
-  const files: string[] = [];
+  const actions = renderActions(request.skeletonRoot);
+  const files = new Set<string>();
   try {
     for (const step of template.spec.steps) {
       const action = actions.find(a => a.id === step.action);
       if (!action) continue;
       const input = renderStepInput(step.input ?? {}, { parameters }) as any;
       validateActionInput(action, input);
-      const outputs: Record<string, unknown> = {};
-      await action.handler({
+      const outputs = await runAction(action, {
         input,
         workspacePath: staging,
-        logger: stderrLogger(),
-        output: (name: string, value: unknown) => {
-          outputs[name] = value;
-        },
-        checkpoint: async ({ fn }: { fn: () => Promise<any> }) => fn(),
-        createTemporaryDirectory: async () =>
-          fs.mkdtempSync(path.join(os.tmpdir(), 'render-')),
-        getInitiatorCredentials: async () => {
-          throw new Error('yarn render has no initiator');
-        },
-        task: { id: 'yarn-render' },
-        templateInfo: {
-          entityRef: 'template:default/microservice',
-          baseUrl: undefined,
-        } as any,
-      } as any);
-      files.push(...((outputs.files as string[]) ?? []));
+        templateRef: DEFAULT_TEMPLATE_REF,
+        logger: request.logger ?? stderrLogger(),
+        taskId: 'yarn-render',
+      });
+      for (const file of (outputs.files as string[]) ?? []) files.add(file);
     }
     fs.renameSync(staging, out);
   } catch (error) {
     fs.rmSync(createdParent ?? staging, { recursive: true, force: true });
     throw error;
   }
-  return files;
+  return [...files].sort();
 }
 
 export function parseRenderArgs(argv: string[]): RenderRequest {
@@ -137,7 +132,7 @@ export function parseRenderArgs(argv: string[]): RenderRequest {
     strict: true,
   });
   if (!values.out) throw new Error('--out: required, the directory to create');
-  const cwd = process.env.INIT_CWD ?? process.cwd();
+  const cwd = callerCwd();
   const parameters: Record<string, unknown> = { owner: 'group:default/team-a' };
   if (values.values) {
     Object.assign(

@@ -22,15 +22,16 @@ export function deploySkeletons(
   ];
 }
 
-/** Renders every deploy file in memory; nothing is written. */
+/** Renders every deploy file in memory; nothing is written. `skeletonRoot` replaces the shipped `skeletons/`. */
 export async function renderDeployFiles(
   spec: DeploySpec,
+  options: { skeletonRoot?: string } = {},
 ): Promise<RenderedFile[]> {
   const values = deployValues(spec);
   const files: RenderedFile[] = [];
   for (const { skeleton, into } of deploySkeletons(spec)) {
     for (const file of await renderSkeletonFiles(
-      skeletonPath(skeleton),
+      skeletonPath(skeleton, options.skeletonRoot),
       values,
     )) {
       files.push({ ...file, path: into ? `${into}/${file.path}` : file.path });

@@ -6,4 +6,3 @@ export {
 export type { RenderedFile, RenderSkeletonOptions } from './renderSkeleton';
 export { SkeletonRenderError } from './templating';
 export { goString, rustString, tomlString, yamlString } from './quoting';
-

@@ -213,8 +213,11 @@ export async function writeRenderedFiles(options: {
   targetPath?: string;
   files: RenderedFile[];
   overwrite?: boolean;
+  /** Paths that may replace an existing file even when `overwrite` is off (the answers file, which each action extends). */
+  replaceable?: string[];
 }): Promise<string[]> {
   const { rootDir, files, overwrite = false } = options;
+  const replaceable = new Set(options.replaceable ?? []);
   const root = resolveSafeChildPath(rootDir, '.');
   const target = resolveSafeChildPath(root, options.targetPath || '.');
   const destinations = files.map(f => resolveSafeChildPath(target, f.path));
@@ -222,7 +225,8 @@ export async function writeRenderedFiles(options: {
   if (!overwrite) {
     const existing: string[] = [];
     for (const [i, dest] of destinations.entries()) {
-      if (await exists(dest)) existing.push(files[i].path);
+      if (!replaceable.has(files[i].path) && (await exists(dest)))
+        existing.push(files[i].path);
     }
     if (existing.length > 0) {
       throw new InputError(
