@@ -73,7 +73,9 @@ async function expectGithubCi(
     workflow.jobs[job].steps
       .map((s: KObject) => s.run)
       .filter((r?: string) => r && /^(make|test) /.test(r));
-  expect(runs('lint')).toEqual(['make fmt-check', 'make lint']);
+  // Go's `make lint` is fmt-check + vet, so the pipeline runs vet alone after fmt-check; Rust's is clippy.
+  const lint = ['make fmt-check', stack === 'go' ? 'make vet' : 'make lint'];
+  expect(runs('lint')).toEqual(lint);
   expect(runs('unit-test')).toEqual(['make test']);
   expect(runs('integration-test')).toEqual(['make test']);
   expect(runs('build')).toEqual([
@@ -144,7 +146,10 @@ async function expectGitlabCi(
     'build:build',
     'container-image:image',
   ]);
-  expect(job('lint').script).toEqual(['make fmt-check', 'make lint']);
+  expect(job('lint').script).toEqual([
+    'make fmt-check',
+    stack === 'go' ? 'make vet' : 'make lint',
+  ]);
   expect(job('integration-test').raw.services).toEqual([
     expect.objectContaining({ name: POSTGRES_IMAGE, alias: 'postgres' }),
   ]);

@@ -207,7 +207,7 @@ describe('microservice:service:render', () => {
       expect.arrayContaining(['/api/v1/customers', '/api/v1/customers/{id}']),
     );
     expect(read('migrations/0001_create_customers.sql')).toMatch(
-      /CREATE TABLE IF NOT EXISTS "customers"/,
+      /CREATE TABLE "customers"/,
     );
   });
 

@@ -8,10 +8,12 @@ import (
 // maxPending bounds the log bytes waiting for the writer goroutine; past it, writers wait for the output.
 const maxPending = 1 << 20
 
-// LineWriter passes log lines to one goroutine that writes them out, so a request never waits for the write
-// system call, and lines that arrive while a write is in progress go out together in the next one (under load,
-// one system call carries many lines). Lines keep their order and are written as soon as the goroutine runs:
-// nothing waits for a timer. Close writes what is pending and makes later writes synchronous.
+// LineWriter passes log lines to one goroutine that writes them out, so a request does not wait for the write
+// system call while the buffer has room, and lines that arrive while a write is in progress go out together in
+// the next one (under load, one system call carries many lines). When the output cannot keep up and maxPending
+// bytes are waiting, Write blocks and writes them out itself: memory stays bounded, at the price of the caller
+// waiting for the output. Lines keep their order and are written as soon as the goroutine runs: nothing waits
+// for a timer. Close writes what is pending and makes later writes synchronous.
 type LineWriter struct {
 	out io.Writer
 
@@ -20,7 +22,7 @@ type LineWriter struct {
 	closed  bool
 
 	outMu sync.Mutex // serialises writes to out, so batches keep their order
-	spare []byte     // the last written batch, reused; guarded by outMu
+	spare []byte     // the last written batch, reused; only the writer goroutine (run) touches it
 
 	wake chan struct{}
 	stop chan struct{}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // slowBuffer is an output that records writes and lets the test see how many there were.
@@ -54,5 +55,48 @@ func TestLineWriterKeepsEveryLineInOrder(t *testing.T) {
 	}
 	if out.writes >= writers*lines {
 		t.Logf("no batching happened (%d writes); fine on an idle machine", out.writes)
+	}
+}
+
+// gatedWriter blocks every write until the gate is open, as a stdout nobody reads.
+type gatedWriter struct {
+	gate chan struct{}
+	mu   sync.Mutex
+	n    int
+}
+
+func (g *gatedWriter) Write(p []byte) (int, error) {
+	<-g.gate
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.n += len(p)
+	return len(p), nil
+}
+
+// When the output stalls, Write blocks once maxPending bytes wait: memory stays bounded.
+func TestLineWriterBlocksWhenTheBufferIsFull(t *testing.T) {
+	out := &gatedWriter{gate: make(chan struct{})}
+	w := NewLineWriter(out)
+	line := []byte(strings.Repeat("x", 1023) + "\n")
+	const lines = 2 * maxPending / 1024
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range lines {
+			_, _ = w.Write(line)
+		}
+	}()
+	select {
+	case <-done:
+		t.Fatalf("%d bytes queued behind a stalled output without blocking", lines*len(line))
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(out.gate)
+	<-done
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out.n != lines*len(line) {
+		t.Fatalf("wrote %d bytes, want %d", out.n, lines*len(line))
 	}
 }

@@ -3,6 +3,8 @@ package telemetry
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"go.opentelemetry.io/otel"
@@ -30,7 +32,9 @@ type Tracing struct {
 // provider exporting over OTLP/HTTP (protobuf). The SDK reads its standard variables itself: the exporter
 // OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout, TLS for https), the sampler OTEL_TRACES_SAMPLER and
 // OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on), the batch processor OTEL_BSP_*, and the resource
-// OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (defaultServiceName otherwise).
+// OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (defaultServiceName otherwise). Tracing never takes the
+// service down: a malformed OTEL_RESOURCE_ATTRIBUTES is logged as a warning and its valid entries are used, and
+// on any other error the returned Tracing still propagates trace context, exporting nothing.
 func Setup(ctx context.Context, defaultServiceName, otlpEndpoint, scope string, logger *slog.Logger) (Tracing, error) {
 	propagator := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	otel.SetTextMapPropagator(propagator)
@@ -48,12 +52,18 @@ func Setup(ctx context.Context, defaultServiceName, otlpEndpoint, scope string, 
 		resource.WithFromEnv(),
 		resource.WithTelemetrySDK(),
 	)
-	if err != nil {
-		return Tracing{}, err
+	switch {
+	case errors.Is(err, resource.ErrPartialResource):
+		// A malformed OTEL_RESOURCE_ATTRIBUTES (an entry without '=', a bad escape) is no reason to stop the
+		// service: the entries that parse are used, the rest are dropped.
+		logger.Warn("OTEL_RESOURCE_ATTRIBUTES is malformed: ignoring the entries that do not parse",
+			"variable", "OTEL_RESOURCE_ATTRIBUTES", "error", err.Error())
+	case err != nil:
+		return tracing, fmt.Errorf("trace resource: %w", err)
 	}
 	exporter, err := otlptracehttp.New(ctx)
 	if err != nil {
-		return Tracing{}, err
+		return tracing, fmt.Errorf("OTLP trace exporter: %w", err)
 	}
 	// No WithSampler: the SDK takes the sampler from OTEL_TRACES_SAMPLER.
 	provider := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exporter))

@@ -31,9 +31,10 @@ type Options struct {
 }
 
 // Observe is the one layer every request passes, written by hand to keep the per-request cost low: it continues
-// the caller's trace, applies CORS and the body limit, turns a panic into 500 internal, then writes one log line
-// (probes at debug, 5xx at error, the rest at info) and counts the request under its bounded method and route
-// template (/metrics is not counted). next must be a ServeMux, whose matched pattern names the route.
+// the caller's trace, applies CORS and the body limit, turns a panic into 500 internal (or, once the headers are
+// out, aborts the connection, as it does for http.ErrAbortHandler), then writes one log line (probes at debug,
+// 5xx at error, the rest at info) and counts the request under its bounded method and route template (/metrics
+// is not counted). next must be a ServeMux, whose matched pattern names the route.
 func Observe(opts Options, next http.Handler) http.Handler {
 	return &observer{
 		next:       next,
@@ -79,23 +80,38 @@ func (o *observer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	limitBody(w, r, o.maxBody)
 
 	defer func() {
-		if recovered := recover(); recovered != nil {
-			if err, ok := recovered.(error); ok && errors.Is(err, http.ErrAbortHandler) {
-				panic(recovered) // the handler aborts the response on purpose
+		recovered := recover()
+		if recovered == nil {
+			end := time.Now()
+			o.finish(ctx, r, rec.statusCode(), method, end, end.Sub(start), span)
+			return
+		}
+		// Every way out is logged, counted and ends the span. A response that cannot be completed is aborted
+		// (http.ErrAbortHandler: the server closes the connection without logging it again), so the client sees a
+		// failure rather than a truncated answer; it counts as 500 whatever status went out.
+		status, abort := http.StatusInternalServerError, true
+		if err, ok := recovered.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				status = StatusClientClosedRequest // aborted because the client went away: not an error
 			}
+		} else {
 			o.logger.ErrorContext(ctx, "panic while serving request",
 				"method", method,
 				"path", r.URL.Path,
 				"panic", fmt.Sprint(recovered),
 				"stack", string(debug.Stack()),
+				"headers_written", rec.wroteHeader,
 			)
 			if !rec.wroteHeader {
 				WriteError(rec, http.StatusInternalServerError, "internal", "internal server error")
+				abort = false
 			}
-			rec.status = http.StatusInternalServerError
 		}
 		end := time.Now()
-		o.finish(ctx, r, rec.statusCode(), method, end, end.Sub(start), span)
+		o.finish(ctx, r, status, method, end, end.Sub(start), span)
+		if abort {
+			panic(http.ErrAbortHandler)
+		}
 	}()
 	o.next.ServeHTTP(rec, r)
 }

@@ -3,14 +3,18 @@ package middleware
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 func TestRoute(t *testing.T) {
@@ -66,6 +70,100 @@ func TestPanicBecomesInternalError(t *testing.T) {
 	if !strings.Contains(metrics.Body.String(), `http_requests_total{method="GET",route="/boom",status="500"} 1`) {
 		t.Fatalf("the panic is not counted as a 500:\n%s", metrics.Body.String())
 	}
+}
+
+// observed serves mux behind Observe with a span recorder; it returns the handler, the log and the registry.
+func observed(mux *http.ServeMux) (http.Handler, *lockedBuffer, *prometheus.Registry, *tracetest.SpanRecorder) {
+	logs := &lockedBuffer{}
+	registry := prometheus.NewRegistry()
+	spans := tracetest.NewSpanRecorder()
+	handler := Observe(Options{
+		Logger:       slog.New(slog.NewJSONHandler(logs, nil)),
+		Metrics:      NewMetrics(registry),
+		Tracer:       sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)).Tracer("test"),
+		MaxBodyBytes: 1024,
+	}, mux)
+	return handler, logs, registry, spans
+}
+
+// expectFinished checks that the request was logged, counted as 500 and its span ended.
+func expectFinished(t *testing.T, logs *lockedBuffer, registry *prometheus.Registry, spans *tracetest.SpanRecorder) {
+	t.Helper()
+	if !strings.Contains(logs.String(), `"msg":"request"`) || !strings.Contains(logs.String(), `"status":500`) {
+		t.Fatalf("request line missing from the log:\n%s", logs.String())
+	}
+	metrics := httptest.NewRecorder()
+	promhttp.HandlerFor(registry, promhttp.HandlerOpts{}).ServeHTTP(metrics, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(metrics.Body.String(), `http_requests_total{method="GET",route="/boom",status="500"} 1`) {
+		t.Fatalf("the request is not counted as a 500:\n%s", metrics.Body.String())
+	}
+	if ended := spans.Ended(); len(ended) != 1 || ended[0].Name() != "GET /boom" {
+		t.Fatalf("want the server span ended, got %d spans", len(ended))
+	}
+}
+
+func TestAbortHandlerIsFinishedThenRepanicked(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
+	handler, logs, registry, spans := observed(mux)
+
+	recovered := func() (recovered any) {
+		defer func() { recovered = recover() }()
+		handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/boom", nil))
+		return nil
+	}()
+	if recovered != http.ErrAbortHandler {
+		t.Fatalf("want http.ErrAbortHandler passed on to the server, got %v", recovered)
+	}
+	if strings.Contains(logs.String(), "panic while serving request") {
+		t.Fatalf("a deliberate abort is not a panic to report:\n%s", logs.String())
+	}
+	expectFinished(t, logs, registry, spans)
+}
+
+func TestPanicAfterHeadersAbortsTheConnection(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /boom", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"items":[`))
+		_ = http.NewResponseController(w).Flush()
+		panic("boom")
+	})
+	handler, logs, registry, spans := observed(mux)
+	server := httptest.NewServer(handler)
+	t.Cleanup(server.Close)
+
+	resp, err := server.Client().Get(server.URL + "/boom")
+	if err != nil {
+		t.Fatalf("GET: %v", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err == nil {
+		t.Fatalf("the client got a complete %d answer %q; want the connection aborted", resp.StatusCode, body)
+	}
+	server.Close() // waits for the handler to finish
+	if !strings.Contains(logs.String(), `"panic":"boom"`) {
+		t.Fatalf("panic missing from the log:\n%s", logs.String())
+	}
+	expectFinished(t, logs, registry, spans)
+}
+
+// lockedBuffer collects log output written from server goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestBodyOverTheLimitFailsOnFirstRead(t *testing.T) {
