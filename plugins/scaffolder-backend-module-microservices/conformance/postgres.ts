@@ -62,39 +62,76 @@ export class ThrowawayPostgres {
     return path.join(this.dir, 'data');
   }
 
-  /** The self-signed certificate the server presents (CN and SAN 127.0.0.1): `sslrootcert` for verify-full. */
+  /** The CA certificate that signed the server's (CN and SAN 127.0.0.1): `sslrootcert` for verify-full. */
   get certificateFile() {
-    return path.join(this.dir, 'server.crt');
+    return path.join(this.dir, 'ca.crt');
   }
 
-  /** A certificate for TLS connections (`ssl=on`); plain connections stay allowed, as on a default server. */
+  /**
+   * A certificate for TLS connections (`ssl=on`), signed by a throw-away CA as a managed PostgreSQL's is: the CA is
+   * what `sslrootcert` names (a self-signed server certificate would be a CA used as an end entity, which rustls
+   * rightly refuses). Plain connections stay allowed, as on a default server.
+   */
   private createCertificate() {
-    const key = path.join(this.dir, 'server.key');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        this.certificateFile,
-      ],
-      { stdio: 'pipe', timeout: 60_000 },
+    const file = (name: string) => path.join(this.dir, name);
+    const openssl = (args: string[]) =>
+      execFileSync('openssl', args, { stdio: 'pipe', timeout: 60_000 });
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=conformance-ca',
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      this.certificateFile,
+    ]);
+    openssl([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      file('server.key'),
+      '-out',
+      file('server.csr'),
+    ]);
+    fs.writeFileSync(
+      file('server.ext'),
+      'basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
     );
-    fs.chmodSync(key, 0o600);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      this.certificateFile,
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      file('server.ext'),
+      '-out',
+      file('server.crt'),
+    ]);
+    fs.chmodSync(file('server.key'), 0o600);
     fs.chmodSync(this.certificateFile, 0o644);
     if (isRoot())
-      execFileSync('chown', ['postgres:postgres', key, this.certificateFile]);
+      execFileSync('chown', [
+        'postgres:postgres',
+        file('server.key'),
+        file('server.crt'),
+      ]);
   }
 
   private run(tool: string, args: string[]) {
@@ -120,9 +157,8 @@ export class ThrowawayPostgres {
       '60',
       '-o',
       `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 ` +
-        `-c ssl=on -c ssl_cert_file=${
-          this.certificateFile
-        } -c ssl_key_file=${path.join(this.dir, 'server.key')}`,
+        `-c ssl=on -c ssl_cert_file=${path.join(this.dir, 'server.crt')} ` +
+        `-c ssl_key_file=${path.join(this.dir, 'server.key')}`,
       'start',
     ]);
   }

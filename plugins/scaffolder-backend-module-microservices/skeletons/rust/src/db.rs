@@ -1,33 +1,28 @@
 //! The PostgreSQL pool and the embedded migrations.
 
-use std::{
-    str::FromStr,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
-use sqlx::{
-    PgPool,
-    migrate::MigrateError,
-    postgres::{PgConnectOptions, PgPoolOptions},
-};
+use sqlx::{PgPool, migrate::MigrateError, postgres::PgPoolOptions};
 
-use crate::config::{Config, SERVICE_NAME};
+use crate::config::{Config, MIGRATIONS_TABLE};
 
 /// How long a request waits for a pooled connection before failing with `503 unavailable`.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long start-up waits for the database to accept connections.
 pub const STARTUP_WAIT: Duration = Duration::from_secs(30);
+/// How long start-up waits for the migration lock (another replica may hold it) and the migrations.
+pub const MIGRATION_WAIT: Duration = Duration::from_secs(180);
 
-/// Connects, retrying for up to [`STARTUP_WAIT`] while the database is not reachable yet.
+/// Connects, retrying for up to [`STARTUP_WAIT`] while the database is not reachable yet. TLS follows the
+/// URL's `sslmode` (`prefer` when absent) and `sslrootcert`.
 pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
-    let options = PgConnectOptions::from_str(&config.database_url)?.application_name(SERVICE_NAME);
     let pool = PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         .acquire_timeout(ACQUIRE_TIMEOUT);
     let deadline = Instant::now() + STARTUP_WAIT;
     let mut delay = Duration::from_millis(250);
     loop {
-        match pool.clone().connect_with(options.clone()).await {
+        match pool.clone().connect_with(config.database.clone()).await {
             Ok(pool) => return Ok(pool),
             Err(err) if Instant::now() + delay < deadline => {
                 tracing::warn!(error = %err, retry_in_ms = delay.as_millis(), "database not reachable yet");
@@ -39,8 +34,11 @@ pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
     }
 }
 
-/// Applies the migrations embedded from `migrations/`. sqlx holds a PostgreSQL advisory lock meanwhile, so
-/// replicas starting together apply each migration once; applied ones are skipped.
+/// Applies the migrations embedded from `migrations/`, recording them in [`MIGRATIONS_TABLE`]. sqlx holds a
+/// PostgreSQL advisory lock meanwhile, so replicas starting together apply each migration once; applied ones
+/// are skipped.
 pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
-    sqlx::migrate!().run(pool).await
+    let mut migrator = sqlx::migrate!();
+    migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+    migrator.run(pool).await
 }

@@ -18,8 +18,12 @@ pub enum ApiError {
         field: &'static str,
         message: String,
     },
+    /// No bearer token was sent.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// A bearer token was sent and failed verification.
+    #[error("{0}")]
+    InvalidToken(&'static str),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -36,7 +40,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) | Self::Validation { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized(_) | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -49,7 +53,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "bad_request",
             Self::Validation { .. } => "validation_failed",
-            Self::Unauthorized(_) => "unauthorized",
+            Self::Unauthorized(_) | Self::InvalidToken(_) => "unauthorized",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
@@ -66,10 +70,17 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let mut response = error_response(self.status(), self.code(), &self.to_string(), field);
-        if matches!(self, Self::Unauthorized(_)) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        // RFC 6750 § 3: the error attribute only when a token was sent.
+        let challenge = match self {
+            Self::Unauthorized(_) => Some("Bearer"),
+            Self::InvalidToken(_) => Some(r#"Bearer error="invalid_token""#),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         response
     }
@@ -89,6 +100,7 @@ impl From<ServiceError> for ApiError {
         match err {
             ServiceError::NotFound(what) => Self::NotFound(what),
             ServiceError::Conflict(what) => Self::Conflict(what),
+            err @ ServiceError::Unstorable => Self::BadRequest(err.to_string()),
             ServiceError::Unavailable => Self::Unavailable,
             ServiceError::Internal => Self::Internal,
         }

@@ -1,8 +1,10 @@
 //! Prometheus metrics: recorded through the `metrics` facade, rendered by `GET /metrics`.
 
-use std::{sync::OnceLock, time::Duration};
+use std::{cell::RefCell, collections::HashMap, sync::OnceLock, time::Duration};
 
-use metrics::{Label, Unit, counter, describe_counter, describe_histogram, histogram};
+use metrics::{
+    Counter, Histogram, Label, Unit, counter, describe_counter, describe_histogram, histogram,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 pub const REQUESTS_TOTAL: &str = "http_requests_total";
@@ -40,13 +42,65 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Counts one request; `route` is the matched route template (`unmatched` outside any route).
-pub fn record_request(method: &str, route: &str, status: u16, elapsed: Duration) {
-    let labels = vec![
-        Label::new("method", method.to_owned()),
+/// The two series of one `method`, `route` and `status`.
+struct Series {
+    method: &'static str,
+    status: u16,
+    requests: Counter,
+    duration: Histogram,
+}
+
+thread_local! {
+    /// Series handles by route, per thread: after a series' first request, counting one costs two atomic
+    /// updates instead of building its labels and looking them up in the shared registry.
+    static SERIES: RefCell<HashMap<Box<str>, Vec<Series>>> = RefCell::new(HashMap::new());
+}
+
+/// Counts one request; `method` is already bounded (`_OTHER` for non-standard methods) and `route` is the
+/// matched route template (`unmatched` outside any route), so every label has a bounded set of values.
+pub fn record_request(method: &'static str, route: &str, status: u16, elapsed: Duration) {
+    let seconds = elapsed.as_secs_f64();
+    SERIES.with(|series| {
+        let Ok(mut series) = series.try_borrow_mut() else {
+            return register(method, route, status).record(seconds);
+        };
+        let known = series.get(route).and_then(|known| {
+            known
+                .iter()
+                .find(|series| series.method == method && series.status == status)
+        });
+        match known {
+            Some(series) => series.record(seconds),
+            None => {
+                let registered = register(method, route, status);
+                registered.record(seconds);
+                series.entry(route.into()).or_default().push(registered);
+            }
+        }
+    });
+}
+
+fn register(method: &'static str, route: &str, status: u16) -> Series {
+    // The recorder must be installed before handles are taken, or they would be no-ops for good.
+    if HANDLE.get().is_none() {
+        handle();
+    }
+    let labels = [
+        Label::from_static_parts("method", method),
         Label::new("route", route.to_owned()),
         Label::new("status", status.to_string()),
     ];
-    counter!(REQUESTS_TOTAL, labels.clone()).increment(1);
-    histogram!(REQUEST_DURATION, labels).record(elapsed.as_secs_f64());
+    Series {
+        method,
+        status,
+        requests: counter!(REQUESTS_TOTAL, labels.iter()),
+        duration: histogram!(REQUEST_DURATION, labels.iter()),
+    }
+}
+
+impl Series {
+    fn record(&self, seconds: f64) {
+        self.requests.increment(1);
+        self.duration.record(seconds);
+    }
 }

@@ -1,12 +1,8 @@
-//! Error responses that do not come from a handler: unknown routes, framework rejections, panics.
-
-use std::any::Any;
+//! Error responses that do not come from a handler: unknown routes and framework answers.
 
 use axum::{
-    BoxError,
-    body::{Body, Bytes, HttpBody},
-    http::{self, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{StatusCode, header},
+    response::Response,
 };
 
 use crate::error::{ApiError, error_response};
@@ -16,28 +12,37 @@ pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".to_owned())
 }
 
-/// Rewrites error responses that are not JSON yet (405 from the router, 413 from the body limit, the
-/// timeout's 503, extractor rejections) into the contract's error shape, keeping status and headers.
-pub async fn json_errors<B>(response: http::Response<B>) -> Response
-where
-    B: HttpBody<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
+/// The last touch on every response: CORS preflights are answered `204 No Content` (tower-http answers 200), and
+/// error responses that are not JSON yet (405 from the router, with its `Allow` header) get the contract's error
+/// shape, keeping status and headers.
+pub fn finish(mut response: Response) -> Response {
     let status = response.status();
+    // Only preflight answers carry Access-Control-Allow-Methods.
+    if status == StatusCode::OK
+        && response
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_METHODS)
+    {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        return response;
+    }
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/json"));
-    if is_json || !(status.is_client_error() || status.is_server_error()) {
-        return response.map(Body::new);
+    if is_json {
+        return response;
     }
     let (code, message) = match status {
         StatusCode::UNAUTHORIZED => ("unauthorized", "authentication required"),
         StatusCode::NOT_FOUND => ("not_found", "no such route"),
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "method not allowed"),
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "request body is too large"),
-        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "request timed out"),
+        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "service unavailable"),
         status if status.is_server_error() => ("internal", "internal server error"),
         _ => ("bad_request", "bad request"),
     };
@@ -46,15 +51,4 @@ where
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.extend(json_parts.headers);
     Response::from_parts(parts, body)
-}
-
-/// Turns a panic into `500 internal`; the panic message goes to the log only.
-pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
-    let detail = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("unknown panic payload");
-    tracing::error!(panic = detail, "request handler panicked");
-    ApiError::Internal.into_response()
 }
