@@ -990,14 +990,15 @@ for (const toolchain of toolchains) {
                     ),
                   );
                 // Eight requests wait on a locked table: the pool may open two connections, no more.
-                const lock = await pg.holdLock(tlsDatabase, variant.plural, 4);
+                // Held for less than a pool's acquire timeout (Rust's is 3 s): waiting requests get a connection.
+                const lock = await pg.holdLock(tlsDatabase, variant.plural, 2);
                 const waiting = Array.from({ length: 8 }, () =>
                   request(tls.baseUrl, 'GET', collection, {
                     headers: auth,
                   }),
                 );
                 // Bounded waits for what a busy machine delays: the pool growing, then a moment to overshoot.
-                await eventually(() => connections('true') >= 2, 3000);
+                await eventually(() => connections('true') >= 2, 1500);
                 await new Promise(r => setTimeout(r, 300));
                 const open = connections('true');
                 const plain = connections('NOT s.ssl');
