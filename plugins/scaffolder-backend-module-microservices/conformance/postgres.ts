@@ -180,8 +180,9 @@ export class ThrowawayPostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}?sslmode=disable`;
   }
 
-  private psql(database: string, args: string[]) {
-    return this.run('psql', [
+  /** psql's connection arguments for `database` on this cluster. */
+  private psqlArgs(database: string): string[] {
+    return [
       '-h',
       '127.0.0.1',
       '-p',
@@ -190,8 +191,11 @@ export class ThrowawayPostgres {
       'postgres',
       '-d',
       database,
-      ...args,
-    ]);
+    ];
+  }
+
+  private psql(database: string, args: string[]) {
+    return this.run('psql', [...this.psqlArgs(database), ...args]);
   }
 
   /**
@@ -205,14 +209,7 @@ export class ThrowawayPostgres {
   ): Promise<ChildProcess> {
     const command = path.join(this.bin, 'psql');
     const args = [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(this.port),
-      '-U',
-      'postgres',
-      '-d',
-      database,
+      ...this.psqlArgs(database),
       '-qc',
       `BEGIN; LOCK TABLE "${table}" IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${seconds}); COMMIT;`,
     ];

@@ -9,6 +9,15 @@ export interface HttpResult {
   json: any;
 }
 
+/** A response body as JSON, or undefined when it is not JSON. */
+function parseJsonOrUndefined(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One HTTP request on a fresh connection (no keep-alive, so shutdown tests see real in-flight requests). */
 export function request(
   baseUrl: string,
@@ -34,12 +43,7 @@ export function request(
         res.on('data', c => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let json: any;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
+          const json = parseJsonOrUndefined(text);
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
@@ -162,13 +166,9 @@ export function sendBody(
       const chunks: Buffer[] = [];
       res.on('data', c => chunks.push(c));
       res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: any;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
+        const json = parseJsonOrUndefined(
+          Buffer.concat(chunks).toString('utf8'),
+        );
         answered = { status: res.statusCode ?? 0, json, headers: res.headers };
         resolve(answered);
       });
