@@ -209,7 +209,7 @@ for (const toolchain of toolchains) {
         }
 
         check(
-          `${variant.id}: builds through make build inside the Docker build context (the Dockerfile's and CI's entrypoint)`,
+          `${variant.id}: builds through make build inside the Docker build context (the Dockerfile's and CI's entrypoint; a debug build)`,
           async () => {
             // Only what .dockerignore lets into an image build, so a file the build needs but the image
             // context drops fails here too.
@@ -224,9 +224,16 @@ for (const toolchain of toolchains) {
               });
               fs.copyFileSync(path.join(repo, file), path.join(context, file));
             }
-            const target = toolchain.binary(context, variant.name);
+            const target = toolchain.binary(context, variant.name, true);
             fs.rmSync(target, { force: true });
-            const result = runGate(BUILD_ENTRYPOINT, context, toolchain.env);
+            const result = runGate(
+              {
+                command: BUILD_ENTRYPOINT.command,
+                args: [...BUILD_ENTRYPOINT.args, ...toolchain.debugBuildArgs],
+              },
+              context,
+              toolchain.env,
+            );
             expect({
               status: result.status,
               output: result.output.slice(-6000),

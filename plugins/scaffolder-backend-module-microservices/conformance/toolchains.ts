@@ -26,10 +26,16 @@ export interface StackToolchain {
   env: Record<string, string>;
   gates: Gate[];
   /**
+   * Extra `make build` arguments for a debug build, which is what the conformance tier runs: it checks
+   * behaviour, which a release profile's code generation does not change, and a debug build reuses what the
+   * test gates already compiled (a Rust release build with LTO costs minutes more). The bench builds release.
+   */
+  debugBuildArgs: string[];
+  /**
    * Where `make build` leaves the binary. `make build` is the generated repository's one build entrypoint: its
    * Dockerfile's build stage and its CI pipeline call it too, so building through it here proves both.
    */
-  binary(repo: string, packageName: string): string;
+  binary(repo: string, packageName: string, debug?: boolean): string;
 }
 
 const cacheRoot = path.join(os.homedir(), '.cache', 'cross-stack');
@@ -66,6 +72,8 @@ export const toolchains: StackToolchain[] = [
         rejectOutput: /--- SKIP: /,
       },
     ],
+    // Go has no build profiles: `make build` is the production build and takes seconds once the tests ran.
+    debugBuildArgs: [],
     binary: repo => path.join(repo, 'bin/api'),
   },
   {
@@ -100,8 +108,9 @@ export const toolchains: StackToolchain[] = [
         rejectOutput: /; [1-9]\d* ignored;/,
       },
     ],
-    binary: (_repo, packageName) =>
-      path.join(CARGO_TARGET_DIR, 'release', packageName),
+    debugBuildArgs: ['PROFILE=dev'],
+    binary: (_repo, packageName, debug) =>
+      path.join(CARGO_TARGET_DIR, debug ? 'debug' : 'release', packageName),
   },
 ];
 

@@ -1,6 +1,7 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import fs from 'node:fs/promises';
+import { migrationTable } from './migrationTable';
 import type { ServiceSpec, StackDefinition } from './types';
 
 // Strict, reserved and weak keywords of Rust 2024, plus names cargo refuses for a package.
@@ -114,7 +115,7 @@ export const rustStack: StackDefinition = {
       package: spec.name,
       crate,
       // Per service, so that two services sharing a database keep their migration records apart.
-      migrationsTable: `${crate}_schema_migrations`,
+      migrationsTable: migrationTable(spec.name),
       cargoLock: renameLockRoot(lock, spec.name),
     };
   },
