@@ -6,9 +6,7 @@ import type { ServiceSpec } from './types';
 
 describe('migrationTable', () => {
   it('is the service name in snake case with the contract suffix', () => {
-    expect(migrationTable('billing-api')).toBe(
-      'billing_api_schema_migrations',
-    );
+    expect(migrationTable('billing-api')).toBe('billing_api_schema_migrations');
   });
 
   it('starts with a letter when the service name starts with a digit', () => {
