@@ -61,19 +61,25 @@ export async function startPortal(timeoutMs: number): Promise<RunningPortal> {
   );
 
   const logs = () => output;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(-child.pid!, 'SIGTERM');
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, 10_000);
-      await exited;
-      clearTimeout(timer);
+  // The whole process group: start.sh, yarn, the CLI and the backend. start.sh can exit before the backend has
+  // finished shutting down, so wait for the group to be empty, not for start.sh, and kill what is left.
+  const groupAlive = () => {
+    try {
+      process.kill(-child.pid!, 0);
+      return true;
+    } catch {
+      return false;
     }
+  };
+  const stop = async () => {
+    if (groupAlive()) {
+      process.kill(-child.pid!, 'SIGTERM');
+      const deadline = Date.now() + 15_000;
+      while (groupAlive() && Date.now() < deadline)
+        await new Promise(r => setTimeout(r, 200));
+      if (groupAlive()) process.kill(-child.pid!, 'SIGKILL');
+    }
+    await exited;
     fs.rmSync(work, { recursive: true, force: true });
   };
 
