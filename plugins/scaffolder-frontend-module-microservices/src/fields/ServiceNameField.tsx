@@ -6,7 +6,7 @@ import type {
 } from '@backstage/plugin-scaffolder-react';
 import TextField from '@material-ui/core/TextField';
 import { useEffect, useState } from 'react';
-import { serviceNameProblem } from './serviceNameRules';
+import { checkServiceName } from './serviceNameRules';
 
 // Long enough that typing a name does not query the catalog on every key.
 const CATALOG_CHECK_DELAY_MS = 300;
@@ -38,11 +38,11 @@ export const ServiceNameField = (
     }
     let current = true;
     // The rules that need no catalog answer show at once; the catalog's answer follows after a pause.
-    serviceNameProblem(formData, stack, undefined).then(
+    checkServiceName(formData, stack, undefined).then(
       p => current && setProblem(p),
     );
     const timer = setTimeout(() => {
-      serviceNameProblem(formData, stack, catalogApi).then(
+      checkServiceName(formData, stack, catalogApi).then(
         p => current && setProblem(p),
         () => {}, // The catalog not answering is not the user's mistake; the step's validation retries.
       );
@@ -82,7 +82,7 @@ export const validateServiceName: CustomFieldValidator<string> = async (
   context,
 ) => {
   const catalogApi = context.apiHolder.get(catalogApiRef);
-  const problem = await serviceNameProblem(
+  const problem = await checkServiceName(
     value,
     context.formData?.stack,
     catalogApi,

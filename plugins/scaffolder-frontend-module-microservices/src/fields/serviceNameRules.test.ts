@@ -1,4 +1,4 @@
-import { serviceNameProblem } from './serviceNameRules';
+import { checkServiceName } from './serviceNameRules';
 
 const catalogWith = (...refs: string[]) => ({
   getEntitiesByRefs: jest.fn(
@@ -10,11 +10,11 @@ const catalogWith = (...refs: string[]) => ({
   ),
 });
 
-describe('serviceNameProblem (the name field)', () => {
+describe('checkServiceName (the name field)', () => {
   it('accepts a free DNS-1123 name, asking the catalog for the three entities a service registers', async () => {
     const catalog = catalogWith();
     await expect(
-      serviceNameProblem('billing-api', 'go', catalog),
+      checkServiceName('billing-api', 'go', catalog),
     ).resolves.toBeUndefined();
     expect(catalog.getEntitiesByRefs).toHaveBeenCalledWith(
       expect.objectContaining({
@@ -29,7 +29,7 @@ describe('serviceNameProblem (the name field)', () => {
 
   it('says which entity takes a name', async () => {
     await expect(
-      serviceNameProblem(
+      checkServiceName(
         'billing-api',
         'rust',
         catalogWith('resource:default/billing-api-db'),
@@ -41,10 +41,10 @@ describe('serviceNameProblem (the name field)', () => {
 
   it("gives the actions' messages without asking the catalog", async () => {
     const catalog = catalogWith('component:default/self');
-    await expect(serviceNameProblem('self', 'rust', catalog)).resolves.toMatch(
+    await expect(checkServiceName('self', 'rust', catalog)).resolves.toMatch(
       /^name: 'self' is a Rust keyword or a name cargo reserves/,
     );
-    await expect(serviceNameProblem('Bad', 'go', catalog)).resolves.toMatch(
+    await expect(checkServiceName('Bad', 'go', catalog)).resolves.toMatch(
       /^name: 'Bad' is not a DNS-1123 label/,
     );
     expect(catalog.getEntitiesByRefs).not.toHaveBeenCalled();

@@ -10,7 +10,7 @@ import {
  * holds the entities the service would register; undefined when the name can be used. The rules and messages
  * come from the common package the actions use.
  */
-export async function serviceNameProblem(
+export async function checkServiceName(
   name: unknown,
   stack: unknown,
   catalogApi: Pick<CatalogApi, 'getEntitiesByRefs'> | undefined,
