@@ -43,11 +43,13 @@ export async function startPortal(timeoutMs: number): Promise<RunningPortal> {
       detached: true,
       env: {
         ...Object.fromEntries(
-          Object.entries(process.env).filter(([k]) => !k.startsWith('JEST')),
+          // The quick start's environment: nothing jest sets (JEST_*, NODE_ENV=test) leaks into it.
+          Object.entries(process.env).filter(
+            ([k]) => !k.startsWith('JEST') && k !== 'NODE_ENV',
+          ),
         ),
         // Dependencies are installed already (this runs inside `yarn test:all`).
         SETUP_SKIP_INSTALL: '1',
-        NODE_ENV: 'development',
         PORTAL_PORT: String(port),
         APP_CONFIG_microservices_localPublish_directory: reposDir,
       },
