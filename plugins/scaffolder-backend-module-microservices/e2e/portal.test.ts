@@ -69,9 +69,18 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
     return page;
   }
 
-  /** A full-page screenshot from the page's top left (a wide task log can leave the next page scrolled). */
+  /**
+   * A full-page screenshot from the top left, mouse out of the way: a wide task log can leave the next page's
+   * content container scrolled sideways.
+   */
   async function screenshot(page: Page, file: string) {
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => {
+      window.scrollTo(0, 0);
+      document.querySelectorAll('*').forEach(element => {
+        if (element.scrollLeft) element.scrollLeft = 0; // eslint-disable-line no-param-reassign
+      });
+    });
     await page.screenshot({
       path: path.join(SCREENSHOTS, file),
       fullPage: true,
