@@ -96,6 +96,7 @@ describe('templates/microservice/template.yaml', () => {
     });
     expect(defaults('microservice:catalog:register')).toEqual({
       optional: false,
+      waitForEntitySeconds: 0,
     });
     for (const key of ['resource', 'auth', 'ci', 'serviceMonitor', 'stack'])
       expect(properties[key].default).toBeDefined();

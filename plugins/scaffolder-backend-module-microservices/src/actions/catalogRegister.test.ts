@@ -74,6 +74,49 @@ describe('microservice:catalog:register', () => {
     expect(ctx.output).toHaveBeenCalledWith('catalogInfoUrl', url);
   });
 
+  it('waits, when asked, until the catalog has processed the entity', async () => {
+    const { catalog, action } = setup();
+    catalog.getEntityByRef = jest
+      .fn()
+      .mockResolvedValueOnce(undefined)
+      .mockResolvedValue(component) as any;
+    const ctx = await run(action, {
+      catalogInfoUrl: 'https://example.com/catalog-info.yaml',
+      waitForEntitySeconds: 10,
+    });
+    expect(catalog.getEntityByRef).toHaveBeenCalledTimes(2);
+    expect(catalog.getEntityByRef).toHaveBeenCalledWith(
+      'component:default/billing-api',
+      expect.anything(),
+    );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'entityRef',
+      'component:default/billing-api',
+    );
+  });
+
+  it('ends with a warning, not a failure, when the entity does not appear in time', async () => {
+    const { catalog, action } = setup();
+    catalog.getEntityByRef = jest.fn().mockResolvedValue(undefined) as any;
+    const ctx = createMockActionContext({
+      input: {
+        catalogInfoUrl: 'https://example.com/catalog-info.yaml',
+        waitForEntitySeconds: 1,
+      } as any,
+    });
+    const warn = jest.spyOn(ctx.logger, 'warn');
+    await action.handler(ctx as any);
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^component:default\/billing-api is not in the catalog after 1 s/,
+      ),
+    );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'entityRef',
+      'component:default/billing-api',
+    );
+  });
+
   it('registers a file:// URL inside the publishing directory as a url location', async () => {
     const { catalog, action } = setup();
     const url = `file://${dir.resolve('repos/billing-api/catalog-info.yaml')}`;

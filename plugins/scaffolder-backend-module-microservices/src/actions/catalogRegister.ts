@@ -42,6 +42,7 @@ const DRY_RUN_EXAMPLE_OUTPUT = '<example>';
 export type CatalogRegisterInput = {
   catalogInfoUrl: string;
   optional?: boolean;
+  waitForEntitySeconds?: number;
 };
 
 /**
@@ -85,6 +86,17 @@ export function createCatalogRegisterAction(options: {
               description: 'Log instead of failing when the catalog refuses',
             }),
             false,
+          ),
+        waitForEntitySeconds: z =>
+          withDefault(
+            z
+              .number({
+                description:
+                  'Wait up to this many seconds until the catalog has processed the entity, so that the task\'s "Open in catalog" link finds it (0: do not wait)',
+              })
+              .min(0)
+              .max(300),
+            0,
           ),
       },
       output: {
@@ -143,6 +155,22 @@ export function createCatalogRegisterAction(options: {
         `Registering ${location.type} location ${location.target} in the catalog`,
       );
       const credentials = await ctx.getInitiatorCredentials();
+      // The catalog processes a new location in the background; a bounded wait lets the task end when the
+      // entity can be opened. Running out of time is not a failure: the location is registered.
+      const waitForEntity = async (entityRef: string, seconds: number) => {
+        const deadline = Date.now() + seconds * 1000;
+        while (Date.now() < deadline) {
+          if (await catalog.getEntityByRef(entityRef, { credentials })) {
+            ctx.logger.info(`${entityRef} is in the catalog`);
+            return;
+          }
+          await new Promise(resolve => setTimeout(resolve, 500));
+        }
+        if (seconds > 0)
+          ctx.logger.warn(
+            `${entityRef} is not in the catalog after ${seconds} s; it appears once the catalog has processed the location`,
+          );
+      };
       try {
         // Validate first, so a refused file never leaves a dangling location behind.
         const preview = await catalog.addLocation(
@@ -153,7 +181,11 @@ export function createCatalogRegisterAction(options: {
         if (!preview.exists) {
           await catalog.addLocation(location, { credentials });
         }
-        if (entity) ctx.output('entityRef', stringifyEntityRef(entity));
+        if (entity) {
+          const entityRef = stringifyEntityRef(entity);
+          await waitForEntity(entityRef, ctx.input.waitForEntitySeconds ?? 0);
+          ctx.output('entityRef', entityRef);
+        }
       } catch (error) {
         const message = `The catalog refused ${location.type} location ${
           location.target

@@ -1,23 +1,25 @@
 import { InputError } from '@backstage/errors';
+import {
+  OFFERED_STACKS,
+  PLANNED_STACKS,
+  type OfferedStack,
+} from '@cross-stack/plugin-microservices-common';
 import { goStack } from './go';
 import { rustStack } from './rust';
 import type { StackDefinition } from './types';
 
-/** The ids of the stacks this package generates and proves in its conformance tier: the `stack` enum. */
-export const OFFERED_STACKS = ['go', 'rust'] as const;
-export type OfferedStack = (typeof OFFERED_STACKS)[number];
+// The `stack` enum and the planned stacks live in the common package, shared with the Create-component form.
+export { OFFERED_STACKS };
+export type { OfferedStack };
 
 /** The stacks this package generates and proves in its conformance tier, in `OFFERED_STACKS` order. */
 export const stacks: ReadonlyArray<StackDefinition> = [goStack, rustStack];
-
-/** Stacks in the product's plan that have no proven skeleton yet. */
-const PLANNED = new Set(['dotnet']);
 
 export function findStack(id: unknown): StackDefinition {
   const stack = stacks.find(s => s.id === id);
   if (stack) return stack;
   const offered = stacks.map(s => s.id).join(', ');
-  if (typeof id === 'string' && PLANNED.has(id)) {
+  if (typeof id === 'string' && PLANNED_STACKS.includes(id)) {
     throw new InputError(
       `stack: '${id}' is not available yet; choose one of ${offered}`,
     );

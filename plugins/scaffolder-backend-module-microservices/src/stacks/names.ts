@@ -1,29 +1,17 @@
 import { InputError } from '@backstage/errors';
 import pluralize from 'pluralize';
+import {
+  DNS_LABEL_PATTERN,
+  serviceNameProblem,
+} from '@cross-stack/plugin-microservices-common';
 
-/** A Kubernetes DNS-1123 label: what a service name must be, since it names Deployments and DNS records. */
-export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const dnsLabel = new RegExp(DNS_LABEL_PATTERN);
+// The DNS-1123 rule and its messages live in the common package, shared with the Create-component form.
+export { DNS_LABEL_PATTERN };
 
 export function validateServiceName(name: unknown, field = 'name'): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new InputError(
-      `${field}: required, a DNS-1123 label such as 'billing-api'`,
-    );
-  }
-  if (name.length > 63) {
-    throw new InputError(
-      `${field}: '${name.slice(0, 20)}…' is ${
-        name.length
-      } characters; a DNS-1123 label has at most 63`,
-    );
-  }
-  if (!dnsLabel.test(name)) {
-    throw new InputError(
-      `${field}: '${name}' is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending with a letter or digit`,
-    );
-  }
-  return name;
+  const problem = serviceNameProblem(name, field);
+  if (problem) throw new InputError(problem);
+  return name as string;
 }
 
 /** A resource name: lowercase words joined by '-', starting with a letter (it becomes a type, a table and a path). */

@@ -1,34 +1,20 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import fs from 'node:fs/promises';
+import {
+  rustCrateName,
+  rustCrateNameProblem,
+  rustDependencyClash,
+  rustDependencyClashProblem,
+} from '@cross-stack/plugin-microservices-common';
 import { migrationTable } from './migrationTable';
 import type { ServiceSpec, StackDefinition } from './types';
 
-// Strict, reserved and weak keywords of Rust 2024, plus names cargo refuses for a package.
-const RUST_KEYWORDS = new Set(
-  (
-    'as async await break const continue crate dyn else enum extern false fn for gen if impl in let loop match mod ' +
-    'move mut pub ref return self static struct super trait true type unsafe use where while abstract become box do ' +
-    'final macro override priv try typeof unsized virtual yield union'
-  ).split(' '),
-);
-const CARGO_RESERVED = new Set([
-  'test',
-  'core',
-  'std',
-  'alloc',
-  'proc_macro',
-  'proc-macro',
-  'build',
-  'deps',
-  'examples',
-  'incremental',
-]);
+// The name rules and their messages live in the common package, shared with the Create-component form.
+export { rustCrateName };
 
 /** The lock files the skeleton was verified with, generated for this package name. */
 const BASE_PACKAGE = 'billing-api';
-
-export const rustCrateName = (name: string) => name.replace(/-/g, '_');
 
 // Auth adds jsonwebtoken and its dependencies, so each variant has its own lock (cargo --locked compares bytes).
 async function baseLock(auth: boolean): Promise<string> {
@@ -83,34 +69,18 @@ export const rustStack: StackDefinition = {
   title: 'Rust (axum)',
   skeleton: 'rust',
   validate(spec: ServiceSpec) {
-    const crate = rustCrateName(spec.name);
-    if (/^[0-9]/.test(spec.name)) {
-      throw new InputError(
-        `name: '${spec.name}' starts with a digit, which a Rust crate name cannot`,
-      );
-    }
-    if (
-      RUST_KEYWORDS.has(crate) ||
-      CARGO_RESERVED.has(spec.name) ||
-      CARGO_RESERVED.has(crate)
-    ) {
-      throw new InputError(
-        `name: '${spec.name}' is a Rust keyword or a name cargo reserves; the Rust stack cannot use it as a crate name (try '${spec.name}-service')`,
-      );
-    }
+    const problem = rustCrateNameProblem(spec.name);
+    if (problem) throw new InputError(problem);
   },
   async values(spec) {
     const lock = await baseLock(spec.auth);
     const crate = rustCrateName(spec.name);
-    const clash = lockPackageNames(lock).find(
-      n =>
-        n !== BASE_PACKAGE && (n === spec.name || rustCrateName(n) === crate),
+    const clash = rustDependencyClash(
+      spec.name,
+      lockPackageNames(lock).filter(n => n !== BASE_PACKAGE),
     );
-    if (clash) {
-      throw new InputError(
-        `name: '${spec.name}' would clash with the dependency crate '${clash}' in the Rust stack; choose another name`,
-      );
-    }
+    if (clash)
+      throw new InputError(rustDependencyClashProblem(spec.name, clash));
     return {
       package: spec.name,
       crate,

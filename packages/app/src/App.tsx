@@ -1,0 +1,21 @@
+import { createApp } from '@backstage/frontend-defaults';
+import apiDocsPlugin from '@backstage/plugin-api-docs/alpha';
+import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import orgPlugin from '@backstage/plugin-org/alpha';
+import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
+import scaffolderMicroservicesModule from '@cross-stack/plugin-scaffolder-frontend-module-microservices';
+
+/**
+ * The portal: the catalog (entity pages with relations), API docs (an API entity's OpenAPI definition rendered),
+ * the owners' group pages, and the scaffolder (Create, the template form with this repository's fields, the task
+ * log, the template editor and dry-run).
+ */
+export default createApp({
+  features: [
+    catalogPlugin,
+    apiDocsPlugin,
+    orgPlugin,
+    scaffolderPlugin,
+    scaffolderMicroservicesModule,
+  ],
+});

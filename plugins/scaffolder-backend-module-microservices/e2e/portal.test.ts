@@ -1,0 +1,304 @@
+/*
+ * The portal in a browser: Debian's Chromium, driven by playwright-core, against the portal that
+ * `./scripts/start.sh` starts (same script, a free port). It creates a service for every offered stack through
+ * the Create form and follows the result into the catalog; it types names the actions refuse and checks that
+ * the form says so and no task is created. Screenshots of each final page go to e2e/screenshots (git-ignored).
+ */
+import {
+  findStackDescription,
+  serviceNameProblemForStack,
+  takenNameProblem,
+} from '@cross-stack/plugin-microservices-common';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { parse } from 'yaml';
+import { stacks } from '../src/stacks';
+import { titleFromName } from '../src/stacks/names';
+import { api } from './backend';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  startPortal,
+  type RunningPortal,
+} from './portal';
+
+const SCREENSHOTS = path.join(__dirname, 'screenshots');
+// A first start builds the frontend (about a minute here, more on a busy machine).
+const START_TIMEOUT_MS = 15 * 60_000;
+jest.setTimeout(5 * 60_000);
+
+const skipReason = fs.existsSync(CHROMIUM)
+  ? undefined
+  : `${CHROMIUM} is not installed (Debian's chromium package; scripts/system-packages.sh installs it as root)`;
+if (skipReason) {
+  // eslint-disable-next-line no-console
+  console.warn(`Browser tests SKIPPED: ${skipReason}`);
+}
+const describeInBrowser = skipReason ? describe.skip : describe;
+
+const escapeRegExp = (text: string) =>
+  text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describeInBrowser('the portal in a browser (Chromium, headless)', () => {
+  let portal: RunningPortal;
+  let browser: Browser;
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    portal = await startPortal(START_TIMEOUT_MS);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+  }, START_TIMEOUT_MS + 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await portal?.stop();
+  });
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 1000 },
+    });
+    const page = await context.newPage();
+    pages.push(page);
+    return page;
+  }
+
+  /**
+   * A full-page screenshot from the top left, mouse out of the way: a wide task log can leave the next page's
+   * content container scrolled sideways.
+   */
+  async function screenshot(page: Page, file: string) {
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => {
+      window.scrollTo(0, 0);
+      document.querySelectorAll('*').forEach(element => {
+        if (element.scrollLeft) element.scrollLeft = 0; // eslint-disable-line no-param-reassign
+      });
+    });
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, file),
+      fullPage: true,
+    });
+  }
+
+  const taskIds = async (): Promise<string[]> => {
+    const { status, body } = await api(
+      portal,
+      'GET',
+      '/api/scaffolder/v2/tasks',
+    );
+    expect(status).toBe(200);
+    return body.tasks.map((t: { id: string }) => t.id);
+  };
+
+  /** Create → the microservice template's card → Choose, as a person does. */
+  async function openTemplate(page: Page) {
+    await page.goto(portal.baseUrl);
+    await page.getByRole('link', { name: 'Create' }).click();
+    await page
+      .getByRole('heading', { name: 'Production-grade microservice' })
+      .locator('xpath=following::button[normalize-space()="Choose"][1]')
+      .click();
+    await page.getByRole('radiogroup', { name: 'Language stack' }).waitFor();
+  }
+
+  /** The stack page: every offered stack with its framework, what it includes and when to choose it. */
+  async function chooseStack(page: Page, stackId: string) {
+    const choices = await page
+      .getByRole('radiogroup', { name: 'Language stack' })
+      .innerText();
+    for (const stack of stacks) {
+      const description = findStackDescription(stack.id)!;
+      expect(choices).toContain(description.title);
+      expect(choices).toContain(description.framework);
+      expect(choices).toContain(description.chooseWhen);
+    }
+    await page
+      .getByRole('radio', {
+        name: new RegExp(
+          `^${escapeRegExp(findStackDescription(stackId)!.title)}`,
+        ),
+      })
+      .check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('textbox', { name: 'Name' }).waitFor();
+  }
+
+  /** The owner picker (a catalog autocomplete): team-a, then Next. */
+  async function chooseOwnerAndGoNext(page: Page) {
+    const owner = page.getByRole('textbox', { name: 'Owner' });
+    await owner.click();
+    await owner.fill('team-a');
+    await page.getByRole('option', { name: /team-a/ }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+  }
+
+  it.each(stacks.map(s => s.id))(
+    'creates a %s service from the form and opens it in the catalog with its owner, API, database and API definition',
+    async stackId => {
+      const name = `portal-${stackId}`;
+      const title = titleFromName(name);
+      const page = await newPage();
+      await openTemplate(page);
+      await chooseStack(page, stackId);
+
+      await page.getByRole('textbox', { name: 'Name' }).fill(name);
+      await page
+        .getByRole('textbox', { name: 'Description' })
+        .fill(`Created in the browser test (${stackId})`);
+      await chooseOwnerAndGoNext(page);
+      await page
+        .getByRole('textbox', { name: 'Sample API resource' })
+        .waitFor();
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page.getByRole('button', { name: 'Create' }).click();
+
+      // The task page: its log runs to the end and the output links appear.
+      const openInCatalog = page.getByRole('link', { name: 'Open in catalog' });
+      await openInCatalog.waitFor({ timeout: 180_000 });
+      const taskId = /\/create\/tasks\/([^/?#]+)/.exec(page.url())?.[1];
+      expect(taskId).toBeDefined();
+      const { body: task } = await api(
+        portal,
+        'GET',
+        `/api/scaffolder/v2/tasks/${taskId}`,
+      );
+      expect(task.status).toBe('completed');
+      expect(task.spec.parameters).toMatchObject({
+        name,
+        stack: stackId,
+        owner: 'group:default/team-a',
+      });
+      await page.getByText('Finished step Register in the catalog').waitFor();
+      await screenshot(page, `${stackId}-1-task.png`);
+
+      // Open in catalog: the Component's page with its owner and its relations to the API and the database.
+      await openInCatalog.click();
+      await page.getByRole('heading', { name: title, level: 2 }).waitFor();
+      expect(page.url()).toBe(
+        `${portal.baseUrl}/catalog/default/component/${name}`,
+      );
+      const about = page
+        .getByRole('article')
+        .filter({ has: page.getByRole('heading', { name: 'About' }) });
+      await expect(
+        about.getByRole('link', { name: 'team-a' }).getAttribute('href'),
+      ).resolves.toBe('/catalog/default/group/team-a');
+      const resources = page.getByRole('article').filter({
+        has: page.getByRole('heading', { name: 'Depends on resources' }),
+      });
+      await expect(
+        resources
+          .getByRole('link', { name: `${title} database` })
+          .getAttribute('href'),
+      ).resolves.toBe(`/catalog/default/resource/${name}-db`);
+      const apis = page.getByRole('article').filter({
+        has: page.getByRole('heading', { name: 'Provided APIs' }),
+      });
+      const apiLink = apis.getByRole('link', { name: `${title} API` });
+      await expect(apiLink.getAttribute('href')).resolves.toBe(
+        `/catalog/default/api/${name}`,
+      );
+      await screenshot(page, `${stackId}-2-component.png`);
+
+      // The API's definition, rendered: the generated openapi.yaml's title, version and every operation.
+      const openapi = parse(
+        fs.readFileSync(
+          path.join(portal.reposDir, name, 'openapi.yaml'),
+          'utf8',
+        ),
+      );
+      await apiLink.click();
+      await page.getByRole('link', { name: 'Definition' }).click();
+      await page
+        .getByRole('heading', {
+          name: new RegExp(
+            `^${escapeRegExp(`${openapi.info.title} ${openapi.info.version}`)}`,
+          ),
+        })
+        .waitFor();
+      const operations = Object.entries(
+        openapi.paths as Record<string, Record<string, unknown>>,
+      ).flatMap(([route, methods]) =>
+        Object.keys(methods)
+          .filter(m => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+          .map(m => `${m.toUpperCase()} ${route}`),
+      );
+      expect(operations).toEqual(
+        expect.arrayContaining([
+          'GET /health',
+          'GET /api/v1/users',
+          'POST /api/v1/users',
+        ]),
+      );
+      for (const operation of operations) {
+        await page
+          .getByRole('button', {
+            name: new RegExp(`^${escapeRegExp(operation)}(\\s|$)`),
+          })
+          .first()
+          .waitFor();
+      }
+      await screenshot(page, `${stackId}-3-api-definition.png`);
+    },
+  );
+
+  it('shows the field error for a bad or taken name while typing, and creates no task', async () => {
+    const before = await taskIds();
+    const page = await newPage();
+    await openTemplate(page);
+    await chooseStack(page, 'rust');
+    const nameField = page.getByRole('textbox', { name: 'Name' });
+
+    const shows = async (message: string) => {
+      // Under the field (and, after Next, in the form's error list too).
+      await page.getByText(message, { exact: true }).first().waitFor();
+      await expect(nameField.getAttribute('aria-invalid')).resolves.toBe(
+        'true',
+      );
+    };
+
+    // The same rules and messages as the actions: the stack's reserved names, DNS-1123, the catalog.
+    await nameField.fill('self');
+    await shows(serviceNameProblemForStack('self', 'rust')!);
+    expect(serviceNameProblemForStack('self', 'rust')).toMatch(
+      /^name: 'self' is a Rust keyword/,
+    );
+    await nameField.fill('Billing_API');
+    await shows(serviceNameProblemForStack('Billing_API', 'rust')!);
+    // This repository's own Component, which the portal loads at start.
+    await nameField.fill('cross-stack-microservices');
+    await shows(
+      takenNameProblem(
+        'cross-stack-microservices',
+        'component:default/cross-stack-microservices',
+      ),
+    );
+
+    // Next refuses to leave the step while the name is taken.
+    await chooseOwnerAndGoNext(page);
+    await page
+      .getByRole('button', { name: 'Next' })
+      .and(page.locator(':enabled'))
+      .waitFor();
+    expect(
+      await page.getByRole('textbox', { name: 'Sample API resource' }).count(),
+    ).toBe(0);
+    await shows(
+      takenNameProblem(
+        'cross-stack-microservices',
+        'component:default/cross-stack-microservices',
+      ),
+    );
+    await screenshot(page, 'name-taken.png');
+
+    expect(await taskIds()).toEqual(before);
+  });
+});

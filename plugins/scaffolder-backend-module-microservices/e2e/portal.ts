@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunningBackend } from './backend';
+import { freePort } from './backend';
+
+const REPO_ROOT = path.join(__dirname, '../../..');
+
+/** Debian's Chromium; the browser tests skip, saying so, where it is missing. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Headless flags that keep Chromium from dialling hosts this machine cannot reach (see ENVIRONMENT.md). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The portal as start.sh runs it; `logs()` is everything start.sh and the backend printed. */
+export type RunningPortal = RunningBackend;
+
+/**
+ * Starts the portal exactly as the quick start does — `scripts/start.sh`, which builds the frontend when its
+ * inputs changed, starts the backend that serves it and waits for the template — on a free port, with its own
+ * repository directory, and resolves once start.sh prints the portal's URL.
+ */
+export async function startPortal(timeoutMs: number): Promise<RunningPortal> {
+  const port = await freePort();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'microservices-portal-'));
+  const reposDir = path.join(work, 'repos');
+  let output = '';
+  const child: ChildProcess = spawn(
+    'bash',
+    [path.join(REPO_ROOT, 'scripts/start.sh')],
+    {
+      cwd: REPO_ROOT,
+      // Its own process group, so stopping it stops yarn, the CLI and the backend together.
+      detached: true,
+      env: {
+        ...Object.fromEntries(
+          // The quick start's environment: nothing jest sets (JEST_*, NODE_ENV=test) leaks into it.
+          Object.entries(process.env).filter(
+            ([k]) => !k.startsWith('JEST') && k !== 'NODE_ENV',
+          ),
+        ),
+        // Dependencies are installed already (this runs inside `yarn test:all`).
+        SETUP_SKIP_INSTALL: '1',
+        PORTAL_PORT: String(port),
+        APP_CONFIG_microservices_localPublish_directory: reposDir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout!.on('data', d => (output += d));
+  child.stderr!.on('data', d => (output += d));
+  const exited = new Promise<void>(resolve =>
+    child.on('exit', () => resolve()),
+  );
+
+  const logs = () => output;
+  // The whole process group: start.sh, yarn, the CLI and the backend. start.sh can exit before the backend has
+  // finished shutting down, so wait for the group to be empty, not for start.sh, and kill what is left.
+  const groupAlive = () => {
+    try {
+      process.kill(-child.pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const stop = async () => {
+    if (groupAlive()) {
+      process.kill(-child.pid!, 'SIGTERM');
+      const deadline = Date.now() + 15_000;
+      while (groupAlive() && Date.now() < deadline)
+        await new Promise(r => setTimeout(r, 200));
+      if (groupAlive()) process.kill(-child.pid!, 'SIGKILL');
+    }
+    await exited;
+    fs.rmSync(work, { recursive: true, force: true });
+  };
+
+  const ready = /Portal ready: (http:\/\/127\.0\.0\.1:\d+)/;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = ready.exec(output);
+    if (match) {
+      return { baseUrl: match[1], reposDir, logs, stop };
+    }
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await stop();
+      throw new Error(
+        `start.sh exited before the portal was ready:\n${output.slice(-4000)}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `start.sh printed no portal URL within ${timeoutMs} ms:\n${output.slice(
+          -4000,
+        )}`,
+      );
+    }
+    await new Promise(r => setTimeout(r, 500));
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * Scaffolder form fields for the microservice template.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderMicroservicesModule as default } from './module';
+export { scaffolderMicroservicesModule } from './module';

@@ -1,0 +1,27 @@
+import { createFrontendModule } from '@backstage/frontend-plugin-api';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
+
+const serviceNameField = FormFieldBlueprint.make({
+  name: 'microservice-name',
+  params: {
+    field: () => import('./fields').then(m => m.serviceNameFormField),
+  },
+});
+
+const stackPickerField = FormFieldBlueprint.make({
+  name: 'microservice-stack-picker',
+  params: {
+    field: () => import('./fields').then(m => m.stackPickerFormField),
+  },
+});
+
+/**
+ * The scaffolder form fields of the microservice template, for an app on the new frontend system:
+ * `MicroserviceName` (the name checked while typing) and `MicroserviceStackPicker` (the stack choice explained).
+ *
+ * @public
+ */
+export const scaffolderMicroservicesModule = createFrontendModule({
+  pluginId: 'scaffolder',
+  extensions: [serviceNameField, stackPickerField],
+});
