@@ -39,6 +39,12 @@ export -f yarn
 if [ "${SETUP_SKIP_INSTALL:-}" != "1" ]; then
   ( cd "$_setup_root" && if [ "${CI:-}" = "true" ]; then corepack yarn install --immutable; else corepack yarn install; fi ) \
     || { echo "setup: yarn install failed" >&2; return 1 2>/dev/null || exit 1; }
+  # kustomize, so the deploy tests compare their overlay builds with the real binary; built from the Go module
+  # proxy where Go is present, else those comparisons report themselves skipped.
+  if [ ! -x "$_setup_root/.tools/bin/kustomize" ] && command -v go >/dev/null 2>&1; then
+    GOBIN="$_setup_root/.tools/bin" GOFLAGS= go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.2 >/dev/null 2>&1 \
+      || echo "setup: could not install kustomize; the deploy tests will skip their comparison with it" >&2
+  fi
   # GitLab's published CI schema, as the PyPI package check-jsonschema vendors it: the fast tier validates the
   # generated .gitlab-ci.yml against it. Only its files are needed (no dependencies); without PyPI the tests that
   # use it report themselves skipped.

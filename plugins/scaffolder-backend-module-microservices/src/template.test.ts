@@ -81,6 +81,9 @@ describe('templates/microservice/template.yaml', () => {
       serviceMonitor: false,
       auth: false,
       license: 'LicenseRef-Proprietary',
+      argocd: false,
+      databaseEgress: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
+      otlpEgress: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
       targetPath: '.',
       overwrite: false,
     });
@@ -106,6 +109,10 @@ describe('templates/microservice/template.yaml', () => {
     expect(properties.ci.default).toBe(
       defaults('microservice:deploy:render').ci,
     );
+    for (const key of ['databaseEgress', 'otlpEgress'])
+      expect(properties[key].default).toBe(
+        defaults('microservice:deploy:render')[key],
+      );
   });
 
   it('needs only name, owner and stack: every other parameter has a default', () => {

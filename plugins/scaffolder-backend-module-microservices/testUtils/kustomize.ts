@@ -1,13 +1,17 @@
 /*
  * A small, strict kustomize for the subset the deploy skeleton uses, so `yarn test` can build every overlay
- * without kubectl: `resources` (files and directories with a kustomization.yaml), and `patches` given by `path`
- * or inline `patch`, either strategic-merge (matched by apiVersion/kind/name, or by `target`) or JSON 6902 (a
- * list of operations, applied by rfc6902 to the objects `target` selects). Any other field is an error, never
+ * without the kustomize binary: `resources` (files and directories with a kustomization.yaml), `patches` given by
+ * `path` or inline `patch`, either strategic-merge (matched by apiVersion/kind/name, or by `target`) or JSON 6902
+ * (a list of operations, applied by rfc6902 to the objects `target` selects), `namespace`, `images` (name →
+ * digest/newTag/newName) and `configMapGenerator` (env files and literals, `create` or `merge`, with kustomize's
+ * content-hash name suffix and the Deployment's references renamed to match). Any other field is an error, never
  * ignored: a kustomization this resolver cannot build faithfully fails the test instead of passing it. Strategic
- * merge stays here because no kept JavaScript library implements it (kustomize's is Go). Where `kubectl` is on
- * PATH the tests compare the result with `kubectl kustomize`.
+ * merge stays here because no kept JavaScript library implements it (kustomize's is Go). Where the kustomize
+ * binary is available (`.tools/bin`, installed by scripts/setup.sh when Go is present, or PATH) the tests compare
+ * the result with `kustomize build`, byte for byte after parsing.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { applyPatch as applyJsonPatch, type Operation } from 'rfc6902';
@@ -20,7 +24,21 @@ const SUPPORTED_FIELDS = new Set([
   'kind',
   'resources',
   'patches',
+  'namespace',
+  'images',
+  'configMapGenerator',
 ]);
+const GENERATOR_FIELDS = new Set([
+  'name',
+  'behavior',
+  'envs',
+  'literals',
+  'options',
+]);
+const IMAGE_FIELDS = new Set(['name', 'newName', 'newTag', 'digest']);
+
+/** ConfigMaps made by a generator: they get the content-hash suffix once, when the top-level build finishes. */
+const generated = new WeakSet<KObject>();
 const KUSTOMIZATION_FILES = [
   'kustomization.yaml',
   'kustomization.yml',
@@ -171,8 +189,240 @@ function applyPatch(
   return result;
 }
 
-/** Builds the kustomization in `dir` and returns its objects in resource order. */
-export function buildKustomization(dir: string): KObject[] {
+/** kustomize's env-file reading: KEY=VALUE lines, blank lines and '#' comments skipped, the value kept as written. */
+function readEnvFile(file: string): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const [i, raw] of fs.readFileSync(file, 'utf8').split('\n').entries()) {
+    const line = raw.replace(/^\s+/, '').replace(/\r$/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.indexOf('=');
+    if (at <= 0)
+      throw new Error(`${file}:${i + 1}: '${line}' is not KEY=VALUE`);
+    data[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return data;
+}
+
+function generatorData(dir: string, generator: KObject, where: string) {
+  const data: Record<string, string> = {};
+  for (const env of generator.envs ?? [])
+    Object.assign(data, readEnvFile(path.join(dir, env)));
+  for (const literal of generator.literals ?? []) {
+    const at = String(literal).indexOf('=');
+    if (at <= 0)
+      throw new Error(`${where}: literal '${literal}' is not KEY=VALUE`);
+    data[literal.slice(0, at)] = literal
+      .slice(at + 1)
+      .replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return data;
+}
+
+function applyConfigMapGenerators(
+  objects: KObject[],
+  dir: string,
+  generators: KObject[],
+  file: string,
+): KObject[] {
+  let result = objects;
+  for (const [i, generator] of generators.entries()) {
+    const where = `${file} configMapGenerator[${i}]`;
+    for (const key of Object.keys(generator))
+      if (!GENERATOR_FIELDS.has(key))
+        throw new Error(`${where}: field '${key}' is not supported`);
+    for (const key of Object.keys(generator.options ?? {}))
+      if (key !== 'labels')
+        throw new Error(`${where}: option '${key}' is not supported`);
+    const data = generatorData(dir, generator, where);
+    const behavior = generator.behavior ?? 'create';
+    if (behavior === 'create') {
+      if (
+        result.some(
+          o => o.kind === 'ConfigMap' && o.metadata?.name === generator.name,
+        )
+      )
+        throw new Error(
+          `${where}: ConfigMap '${generator.name}' already exists`,
+        );
+      const configMap: KObject = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: generator.name,
+          ...(generator.options?.labels
+            ? { labels: generator.options.labels }
+            : {}),
+        },
+        data,
+      };
+      generated.add(configMap);
+      result = [...result, configMap];
+    } else if (behavior === 'merge') {
+      const at = result.findIndex(
+        o =>
+          o.kind === 'ConfigMap' &&
+          o.metadata?.name === generator.name &&
+          generated.has(o),
+      );
+      if (at < 0)
+        throw new Error(
+          `${where}: no generated ConfigMap '${generator.name}' to merge into`,
+        );
+      const base = result[at];
+      const merged: KObject = {
+        ...base,
+        metadata: {
+          ...base.metadata,
+          ...(generator.options?.labels
+            ? {
+                labels: {
+                  ...base.metadata.labels,
+                  ...generator.options.labels,
+                },
+              }
+            : {}),
+        },
+        data: { ...base.data, ...data },
+      };
+      generated.add(merged);
+      result = result.map((o, k) => (k === at ? merged : o));
+    } else {
+      throw new Error(`${where}: behavior '${behavior}' is not supported`);
+    }
+  }
+  return result;
+}
+
+function podSpecs(object: KObject): KObject[] {
+  const spec = object.spec?.template?.spec;
+  return spec ? [spec] : [];
+}
+
+/** `images:` — containers whose image (without tag or digest) is `name` get the new name, tag or digest. */
+function applyImages(
+  objects: KObject[],
+  images: KObject[],
+  file: string,
+): KObject[] {
+  for (const image of images)
+    for (const key of Object.keys(image))
+      if (!IMAGE_FIELDS.has(key))
+        throw new Error(`${file} images: field '${key}' is not supported`);
+  return objects.map(object => {
+    if (podSpecs(object).length === 0) return object;
+    const copy = structuredClone(object);
+    for (const spec of podSpecs(copy)) {
+      for (const container of [
+        ...(spec.containers ?? []),
+        ...(spec.initContainers ?? []),
+      ]) {
+        const current = String(container.image);
+        const at = current.indexOf('@');
+        const withoutDigest = at >= 0 ? current.slice(0, at) : current;
+        const colon = withoutDigest.lastIndexOf(':');
+        const name =
+          colon > withoutDigest.lastIndexOf('/')
+            ? withoutDigest.slice(0, colon)
+            : withoutDigest;
+        const rule = images.find(i => i.name === name);
+        if (!rule) continue;
+        const tag =
+          colon > withoutDigest.lastIndexOf('/')
+            ? withoutDigest.slice(colon)
+            : '';
+        const newName = rule.newName ?? name;
+        if (rule.digest) container.image = `${newName}@${rule.digest}`;
+        else if (rule.newTag) container.image = `${newName}:${rule.newTag}`;
+        else
+          container.image = `${newName}${tag}${
+            at >= 0 ? current.slice(at) : ''
+          }`;
+      }
+    }
+    return copy;
+  });
+}
+
+/** kustomize's name suffix: the first 10 hex digits of the SHA-256 of the encoded ConfigMap, with 0,1,3,a,e swapped. */
+function configMapHash(configMap: KObject): string {
+  // Go's encoding/json: map keys sorted, and <, >, & and the line/paragraph separators escaped.
+  const goJson = (value: unknown): string => {
+    if (value && typeof value === 'object') {
+      // Keys are unique, so two never compare equal.
+      const entries = Object.entries(value as KObject).sort(([a], [b]) =>
+        a < b ? -1 : 1,
+      );
+      return `{${entries
+        .map(([k, v]) => `${goJson(k)}:${goJson(v)}`)
+        .join(',')}}`;
+    }
+    return JSON.stringify(value).replace(
+      /[<>&\u2028\u2029]/g,
+      c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  };
+  // kustomize looks the name up as one field called 'metadata/name', finds none and hashes '' (api/hasher), so
+  // the name never enters the hash; this copies that.
+  const encoded = goJson({
+    kind: 'ConfigMap',
+    name: '',
+    data: configMap.data ?? {},
+  });
+  const hex = createHash('sha256').update(encoded).digest('hex').slice(0, 10);
+  const swap: Record<string, string> = {
+    '0': 'g',
+    '1': 'h',
+    '3': 'k',
+    a: 'm',
+    e: 't',
+  };
+  return [...hex].map(c => swap[c] ?? c).join('');
+}
+
+/** Suffixes generated ConfigMaps with their hash and renames every reference to them in pod specs. */
+function finishGenerated(objects: KObject[]): KObject[] {
+  const renames = new Map<string, string>();
+  const named = objects.map(object => {
+    if (!generated.has(object)) return object;
+    const name = `${object.metadata.name}-${configMapHash(object)}`;
+    renames.set(
+      `${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+      name,
+    );
+    return { ...object, metadata: { ...object.metadata, name } };
+  });
+  return named.map(object => {
+    if (podSpecs(object).length === 0) return object;
+    const copy = structuredClone(object);
+    const rename = (ref: KObject | undefined) => {
+      const to =
+        ref && renames.get(`${copy.metadata.namespace ?? ''}/${ref.name}`);
+      if (ref && to) ref.name = to;
+    };
+    for (const spec of podSpecs(copy)) {
+      for (const container of [
+        ...(spec.containers ?? []),
+        ...(spec.initContainers ?? []),
+      ]) {
+        for (const from of container.envFrom ?? []) rename(from.configMapRef);
+        for (const env of container.env ?? [])
+          rename(env.valueFrom?.configMapKeyRef);
+      }
+      for (const volume of spec.volumes ?? []) rename(volume.configMap);
+    }
+    return copy;
+  });
+}
+
+/** A generated ConfigMap stays generated through patches and transformers (same index before and after). */
+function keepGenerated(before: KObject[], after: KObject[]): KObject[] {
+  after.forEach((object, i) => {
+    if (generated.has(before[i])) generated.add(object);
+  });
+  return after;
+}
+
+function buildLevel(dir: string): KObject[] {
   const file = kustomizationFile(dir);
   const [kustomization] = readYamlObjects(file);
   for (const key of Object.keys(kustomization)) {
@@ -186,10 +436,16 @@ export function buildKustomization(dir: string): KObject[] {
     const target = path.join(dir, resource);
     objects.push(
       ...(fs.statSync(target).isDirectory()
-        ? buildKustomization(target)
+        ? buildLevel(target)
         : readYamlObjects(target)),
     );
   }
+  objects = applyConfigMapGenerators(
+    objects,
+    dir,
+    kustomization.configMapGenerator ?? [],
+    file,
+  );
   const ids = objects.map(idOf);
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
   if (duplicate) throw new Error(`${file}: ${duplicate} is defined twice`);
@@ -200,37 +456,74 @@ export function buildKustomization(dir: string): KObject[] {
       : patch.patch;
     if (typeof text !== 'string')
       throw new Error(`${where}: needs 'path' or 'patch'`);
-    objects = applyPatch(objects, text, patch.target, where);
+    objects = keepGenerated(
+      objects,
+      applyPatch(objects, text, patch.target, where),
+    );
+  }
+  if (kustomization.images)
+    objects = keepGenerated(
+      objects,
+      applyImages(objects, kustomization.images, file),
+    );
+  if (kustomization.namespace) {
+    // Every kind this skeleton renders is namespaced.
+    objects = objects.map(o => {
+      const moved = {
+        ...o,
+        metadata: { ...o.metadata, namespace: kustomization.namespace },
+      };
+      if (generated.has(o)) generated.add(moved);
+      return moved;
+    });
   }
   return objects;
 }
 
+/** Builds the kustomization in `dir` and returns its objects in resource order (generated ConfigMaps last). */
+export function buildKustomization(dir: string): KObject[] {
+  return finishGenerated(buildLevel(dir));
+}
+
+/** The kustomize binary scripts/setup.sh installs (repository-local), else the one on PATH. */
+const KUSTOMIZE_CANDIDATES = [
+  path.join(__dirname, '../../../.tools/bin/kustomize'),
+  'kustomize',
+];
+
 /**
- * `kubectl kustomize dir` when kubectl is on PATH; otherwise the reason it did not run (the caller prints it).
+ * `kustomize build dir` with the real binary when one is available; otherwise the reason it did not run (the
+ * caller prints it as a skip).
  */
-export function kubectlKustomize(
+export function kustomizeBuild(
   dir: string,
-): { objects: KObject[] } | { skipped: string } {
-  const probe = spawnSync('kubectl', ['version', '--client'], {
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  if (probe.error || probe.status !== 0) {
+): { objects: KObject[]; version: string } | { skipped: string } {
+  const reasons: string[] = [];
+  for (const binary of KUSTOMIZE_CANDIDATES) {
+    const probe = spawnSync(binary, ['version'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    if (probe.error || probe.status !== 0) {
+      reasons.push(`${binary}: ${probe.error?.message ?? probe.stderr.trim()}`);
+      continue;
+    }
+    const result = spawnSync(binary, ['build', dir], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (result.status !== 0)
+      throw new Error(`kustomize build ${dir} failed: ${result.stderr}`);
     return {
-      skipped: `kubectl is not usable here (${
-        probe.error?.message ?? probe.stderr.trim()
-      })`,
+      version: probe.stdout.trim(),
+      objects: parseAllDocuments(result.stdout)
+        .map(d => d.toJS())
+        .filter(Boolean),
     };
   }
-  const result = spawnSync('kubectl', ['kustomize', dir], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (result.status !== 0)
-    throw new Error(`kubectl kustomize ${dir} failed: ${result.stderr}`);
   return {
-    objects: parseAllDocuments(result.stdout)
-      .map(d => d.toJS())
-      .filter(Boolean),
+    skipped: `no kustomize binary (scripts/setup.sh installs one with Go): ${reasons.join(
+      '; ',
+    )}`,
   };
 }

@@ -24,7 +24,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'A Rust service on GitLab CI with its own image, port and a ServiceMonitor, in a sub-directory',
+      'A Rust service on GitLab CI with its own image and digest, port and a ServiceMonitor, in a sub-directory',
     example: stringify({
       steps: [
         {
@@ -36,10 +36,36 @@ export const examples: TemplateExample[] = [
             name: 'orders',
             owner: 'group:default/team-b',
             ci: 'gitlab',
-            image: 'registry.example.net/commerce/orders:1.0.0',
+            // An image that already exists: both overlays start at its digest.
+            image: `registry.example.net/commerce/orders@sha256:${'4'.repeat(
+              64,
+            )}`,
             port: 9090,
             serviceMonitor: true,
             targetPath: 'service',
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Argo CD Applications for dev and prod, with database and collector egress narrowed to their namespaces',
+    example: stringify({
+      steps: [
+        {
+          id: 'deploy',
+          action: 'microservice:deploy:render',
+          name: 'Render the deploy files',
+          input: {
+            stack: 'go',
+            name: 'billing-api',
+            owner: 'group:default/team-a',
+            repoUrl: 'gitlab.com?owner=acme&repo=billing-api',
+            ci: 'gitlab',
+            argocd: true,
+            databaseEgress: 'namespace:databases',
+            otlpEgress: 'namespace:observability',
           },
         },
       ],

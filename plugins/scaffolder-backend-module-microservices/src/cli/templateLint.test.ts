@@ -79,8 +79,11 @@ describe('yarn template lint', () => {
       auth: false,
       ci: 'github',
       serviceMonitor: false,
+      databaseEgress: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
+      otlpEgress: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
       publish: 'gitlab',
       repoUrl: 'gitlab.com?owner=acme&repo=orders-api',
+      argocd: false,
     });
     expect(
       combinations(template, { exhaustive: true }).combinations,

@@ -28,6 +28,35 @@ function invalid(field: string, value: string, why: string): never {
   );
 }
 
+const HOST_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])$/;
+
+/** A registry host is DNS labels (or a bracketed IPv6 address) with an optional port 1-65535. */
+function validateRegistryHost(field: string, value: string, host: string) {
+  const bad = (why: string): never =>
+    invalid(field, value, `the registry host '${host}' is malformed: ${why}`);
+  let name = host;
+  const portAt = host.startsWith('[')
+    ? host.indexOf(']:') + 1 || -1
+    : host.lastIndexOf(':');
+  if (portAt > 0) {
+    const port = host.slice(portAt + 1);
+    name = host.slice(0, portAt);
+    if (!/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+      bad(`'${port}' is not a port (1-65535)`);
+  }
+  if (name.startsWith('[')) {
+    if (!/^\[[a-fA-F0-9:]+\]$/.test(name))
+      bad('not an IPv6 address in brackets');
+    return;
+  }
+  if (name.length > 253) bad('longer than 253 characters');
+  const labels = name.split('.');
+  if (labels.some(label => !HOST_LABEL.test(label)))
+    bad(
+      "every dot-separated label is 1-63 letters, digits or '-', not starting or ending with '-'",
+    );
+}
+
 /**
  * Parses `[registry/]path[:tag][@digest]`. The first component is a registry only when it looks like a host
  * (has a '.', a ':' or is 'localhost'), as Docker decides. The tag `latest` is refused: it is not a version.
@@ -54,12 +83,20 @@ export function parseImageReference(
         value,
         `'${digest}' is not a digest such as 'sha256:<64 hex digits>'`,
       );
-    if (
-      digest.startsWith('sha256:') &&
-      digest.length !== 'sha256:'.length + 64
-    ) {
-      invalid(field, value, 'a sha256 digest has exactly 64 hex digits');
-    }
+    const [algorithm, hex] = digest.split(':');
+    const lengths: Record<string, number> = { sha256: 64, sha512: 128 };
+    if (!(algorithm in lengths))
+      invalid(
+        field,
+        value,
+        `'${algorithm}' is not a digest algorithm registries use (sha256, sha512)`,
+      );
+    if (hex.length !== lengths[algorithm] || !/^[a-f0-9]+$/.test(hex))
+      invalid(
+        field,
+        value,
+        `a ${algorithm} digest has exactly ${lengths[algorithm]} lowercase hex digits`,
+      );
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');
@@ -79,6 +116,14 @@ export function parseImageReference(
         value,
         "the tag 'latest' is not a version; give a version tag, a digest or none",
       );
+  }
+  const [head] = rest.split('/');
+  if (
+    rest.includes('/') &&
+    (head.includes('.') || head.includes(':') || head.startsWith('['))
+  ) {
+    // Checked before the whole name, so a bad host is reported as a bad host.
+    validateRegistryHost(field, value, head);
   }
   if (rest.length > NAME_MAX)
     invalid(field, value, `the name is longer than ${NAME_MAX} characters`);

@@ -6,18 +6,24 @@ export {
   DEFAULT_LICENSE,
   DEFAULT_PORT,
   DEFAULT_BRANCH,
+  DEFAULT_EGRESS,
+  UNBUILT_DIGEST,
+  KUBERNETES_MIN_VERSION,
+  parseEgress,
 } from './prepareDeploy';
 export type {
   CiProvider,
   DeployInput,
   DeploySpec,
   DeployValues,
+  EgressPeer,
 } from './prepareDeploy';
 export {
   renderDeployFiles,
   deploySkeletons,
   KUBERNETES_DIR,
   OVERLAYS,
+  ARGOCD_DIR,
 } from './renderDeployFiles';
 export {
   parseImageReference,
@@ -26,4 +32,10 @@ export {
 } from './imageReference';
 export type { ImageReference } from './imageReference';
 export { dockerfileString } from './dockerfileQuoting';
-export { DEPLOY_TOOLCHAINS, POSTGRES_IMAGE, NONROOT_ID } from './toolchains';
+export {
+  DEPLOY_TOOLCHAINS,
+  POSTGRES_IMAGE,
+  NONROOT_ID,
+  CI_TOOLS,
+  TRIVY_IMAGE,
+} from './toolchains';

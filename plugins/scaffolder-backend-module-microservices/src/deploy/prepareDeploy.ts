@@ -13,7 +13,17 @@ import {
   parseImageReference,
   type ImageReference,
 } from './imageReference';
-import { DEPLOY_TOOLCHAINS, NONROOT_ID, POSTGRES_IMAGE } from './toolchains';
+import {
+  CI_TOOLS,
+  DEPLOY_TOOLCHAINS,
+  DOCKER_DIND_IMAGE,
+  DOCKER_IMAGE,
+  NONROOT_ID,
+  POSTGRES_IMAGE,
+  TOOLS_GO_VERSION,
+  TOOLS_IMAGE,
+  TRIVY_IMAGE,
+} from './toolchains';
 
 export const CI_PROVIDERS = ['github', 'gitlab', 'none'] as const;
 export type CiProvider = (typeof CI_PROVIDERS)[number];
@@ -32,6 +42,9 @@ export interface DeployInput {
   serviceMonitor?: boolean;
   auth?: boolean;
   license?: string;
+  argocd?: boolean;
+  databaseEgress?: string;
+  otlpEgress?: string;
 }
 
 /** Everything the deploy files are made from, after defaults and validation. */
@@ -46,12 +59,45 @@ export interface DeploySpec {
   serviceMonitor: boolean;
   auth: boolean;
   license: string;
-  image: ImageReference & { reference: string; derivedFrom: string };
+  /**
+   * The image repository and the digest both overlays start at: the one given in `image`, else
+   * {@link UNBUILT_DIGEST} until CI's first push from the default branch writes the real one.
+   */
+  image: ImageReference & {
+    digest: string;
+    reference: string;
+    derivedFrom: string;
+  };
   /** `https://host/owner/repo` when the repository location is known, else ''. */
   sourceUrl: string;
+  argocd: boolean;
+  egress: { database: EgressPeer[]; otlp: EgressPeer[] };
 }
 
+/** A NetworkPolicy egress peer: an address range, or every pod of a namespace. */
+export type EgressPeer =
+  | { ipBlock: { cidr: string } }
+  | {
+      namespaceSelector: {
+        matchLabels: { 'kubernetes.io/metadata.name': string };
+      };
+    };
+
 export const DEFAULT_PORT = 8080;
+/**
+ * The digest the overlays name before CI has pushed an image: syntactically a digest, served by no registry, so
+ * applying an overlay before the first build fails with ErrImagePull instead of running an unknown image.
+ */
+export const UNBUILT_DIGEST = `sha256:${'0'.repeat(64)}`;
+/**
+ * Where the service's PostgreSQL and OTLP collector may be: private address ranges unless the form narrows them
+ * (a CIDR list, or `namespace:<name>` for in-cluster destinations). Never the whole internet.
+ */
+export const DEFAULT_EGRESS = '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16';
+/** The oldest Kubernetes the manifests are written for (PDB unhealthyPodEvictionPolicy is beta and on in 1.27). */
+export const KUBERNETES_MIN_VERSION = '1.27';
+/** Namespace of the Argo CD Applications (Argo CD's own namespace in its install manifests). */
+export const ARGOCD_NAMESPACE = 'argocd';
 /** The branch CI pushes images from, and the tag those images get besides the commit SHA. */
 export const DEFAULT_BRANCH = 'main';
 /**
@@ -99,6 +145,48 @@ export function validatePort(value: unknown): number {
   return port;
 }
 
+const IPV4_CIDR =
+  /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\/([0-9]|[12][0-9]|3[0-2])$/;
+const IPV6_CIDR =
+  /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])$/;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** `10.0.0.0/8,namespace:observability` → NetworkPolicy peers; anything else is an InputError naming the field. */
+export function parseEgress(value: unknown, field: string): EgressPeer[] {
+  const text = optional<string>(value, field, 'string', DEFAULT_EGRESS);
+  const entries = text
+    .split(',')
+    .map(e => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0)
+    throw new InputError(
+      `${field}: give at least one CIDR or namespace:<name>`,
+    );
+  return entries.map(entry => {
+    if (entry.startsWith('namespace:')) {
+      const namespace = entry.slice('namespace:'.length);
+      if (!NAMESPACE.test(namespace))
+        throw new InputError(
+          `${field}: '${namespace}' is not a namespace name (DNS-1123 label)`,
+        );
+      return {
+        namespaceSelector: {
+          matchLabels: { 'kubernetes.io/metadata.name': namespace },
+        },
+      };
+    }
+    if (!IPV4_CIDR.test(entry) && !IPV6_CIDR.test(entry))
+      throw new InputError(
+        `${field}: '${entry}' is neither a CIDR (10.20.0.0/16) nor namespace:<name>`,
+      );
+    if (/^0\.0\.0\.0\/0$|^::\/0$/.test(entry))
+      throw new InputError(
+        `${field}: '${entry}' is every address; name the database or collector's range or namespace`,
+      );
+    return { ipBlock: { cidr: entry } };
+  });
+}
+
 export function validateCiProvider(value: unknown): CiProvider {
   const ci = optional<string>(value, 'ci', 'string', DEFAULT_CI);
   if (!(CI_PROVIDERS as readonly string[]).includes(ci)) {
@@ -143,25 +231,38 @@ export function deploySpec(
   }
 
   const explicitImage = optional<string>(input.image, 'image', 'string', '');
-  let image: DeploySpec['image'];
+  let parsed: ImageReference;
+  let derivedFrom: string;
   if (explicitImage) {
-    const parsed = parseImageReference(explicitImage, 'image');
-    image = {
-      ...parsed,
-      tag: parsed.tag ?? (parsed.digest ? undefined : DEFAULT_BRANCH),
-      derivedFrom: 'input',
-      reference: '',
-    };
+    parsed = parseImageReference(explicitImage, 'image');
+    derivedFrom = 'input';
+    // Overlays deploy digests only; a tag alone can move under prod.
+    if (parsed.tag && !parsed.digest)
+      throw new InputError(
+        `image: '${explicitImage}' names the movable tag '${parsed.tag}', which prod must not deploy; give the repository alone (CI pushes by commit SHA and writes the digest) or repository@sha256:<digest>`,
+      );
   } else {
-    const { repository, derivedFrom } = defaultImageRepository(name, location);
-    image = {
-      ...parseImageReference(repository, 'image'),
-      tag: DEFAULT_BRANCH,
-      derivedFrom,
-      reference: '',
-    };
+    const derived = defaultImageRepository(name, location);
+    parsed = parseImageReference(derived.repository, 'image');
+    derivedFrom = derived.derivedFrom;
   }
+  const image: DeploySpec['image'] = {
+    registry: parsed.registry,
+    repository: parsed.repository,
+    digest: parsed.digest ?? UNBUILT_DIGEST,
+    derivedFrom,
+    reference: '',
+  };
   image.reference = formatImageReference(image);
+  const argocd = optional<boolean>(input.argocd, 'argocd', 'boolean', false);
+  if (argocd && !location)
+    throw new InputError(
+      'argocd: an Argo CD Application needs the repository it syncs from; give repoUrl (publish to GitHub or GitLab) or leave argocd off',
+    );
+  const egress = {
+    database: parseEgress(input.databaseEgress, 'databaseEgress'),
+    otlp: parseEgress(input.otlpEgress, 'otlpEgress'),
+  };
 
   return {
     stack: stack.id,
@@ -188,6 +289,8 @@ export function deploySpec(
     sourceUrl: location
       ? `https://${location.host}/${location.owner}/${location.repo}`
       : '',
+    argocd,
+    egress,
   };
 }
 
@@ -233,11 +336,10 @@ export function deployValues(spec: DeploySpec) {
     serviceMonitor: spec.serviceMonitor,
     image: {
       ...spec.image,
-      // The default-branch tag moves with every push, so nodes must pull it again; versions and digests do not.
-      pullPolicy:
-        spec.image.tag === DEFAULT_BRANCH && !spec.image.digest
-          ? 'Always'
-          : 'IfNotPresent',
+      unbuilt: spec.image.digest === UNBUILT_DIGEST,
+      // A digest never changes what runs, so Always costs one manifest request, not a download; it makes the
+      // kubelet check the pod's pull credentials, so a pod cannot start a private image another pod left cached.
+      pullPolicy: 'Always',
     },
     toolchain: {
       version: toolchain.version,
@@ -245,6 +347,10 @@ export function deployValues(spec: DeploySpec) {
       runtimeImage: toolchain.runtimeImage,
       binaryPath: toolchain.binaryPath(spec.name),
       lockFiles: toolchain.lockFiles,
+      // The Rust skeleton's Cargo package is named after the service (the Makefile's BINARY).
+      packageName: spec.name,
+      memoryLimitEnv: toolchain.memoryLimitEnv ?? '',
+      renovateManager: toolchain.renovateManager,
     },
     // Pre-quoted for the Dockerfile (see dockerfileString).
     dockerLabels: {
@@ -269,11 +375,35 @@ export function deployValues(spec: DeploySpec) {
       shutdownTimeoutSeconds: SHUTDOWN_TIMEOUT_SECONDS,
       shutdownDelaySeconds: SHUTDOWN_DELAY_SECONDS,
       terminationGracePeriodSeconds: TERMINATION_GRACE_PERIOD_SECONDS,
+      minVersion: KUBERNETES_MIN_VERSION,
+      namespaces: { dev: `${spec.name}-dev`, prod: `${spec.name}-prod` },
+      egress: spec.egress,
+    },
+    renovate: {
+      toolchainGroup: `${spec.stack} toolchain`,
+      // JSON strings, joined into the Renovate config's list.
+      toolchainPackages: toolchain.renovateToolchainPackages.map(p =>
+        JSON.stringify(p),
+      ),
+    },
+    argocd: {
+      enabled: spec.argocd,
+      namespace: ARGOCD_NAMESPACE,
+      repoUrl: spec.sourceUrl ? `${spec.sourceUrl}.git` : '',
+      apps: { dev: `${spec.name}-dev`, prod: `${spec.name}-prod` },
     },
     ci: {
       provider: spec.ci,
       defaultBranch: DEFAULT_BRANCH,
       postgresImage: POSTGRES_IMAGE,
+      // kubeconform's schema version: the floor, so nothing newer slips into the manifests.
+      kubernetesVersion: `${KUBERNETES_MIN_VERSION}.0`,
+      tools: CI_TOOLS,
+      toolsImage: TOOLS_IMAGE,
+      toolsGoVersion: TOOLS_GO_VERSION,
+      trivyImage: TRIVY_IMAGE,
+      dockerImage: DOCKER_IMAGE,
+      dockerDindImage: DOCKER_DIND_IMAGE,
       registry: spec.image.registry,
       login: registryLogin(spec),
     },

@@ -7,6 +7,8 @@ import { DEPLOY_TOOLCHAINS } from './toolchains';
 /** Where the Kubernetes manifests land in the generated repository. */
 export const KUBERNETES_DIR = 'deploy/kubernetes';
 export const OVERLAYS = ['dev', 'prod'] as const;
+/** Where the optional Argo CD Applications land. */
+export const ARGOCD_DIR = 'deploy/argocd';
 
 /** The skeleton trees one service's deploy files come from, and where each lands in the repository. */
 export function deploySkeletons(
@@ -16,9 +18,17 @@ export function deploySkeletons(
   return [
     { skeleton: `deploy/image/${stackFolder}`, into: '' },
     { skeleton: 'deploy/kubernetes', into: KUBERNETES_DIR },
+    // Empty unless the argocd option is on (the file names are conditional).
+    { skeleton: 'deploy/argocd', into: ARGOCD_DIR },
+    { skeleton: 'deploy/renovate', into: '' },
     ...(spec.ci === 'none'
       ? []
-      : [{ skeleton: `ci/${spec.ci}/${stackFolder}`, into: '' }]),
+      : [
+          { skeleton: `ci/${spec.ci}/${stackFolder}`, into: '' },
+          ...(spec.ci === 'github'
+            ? [{ skeleton: 'ci/github/shared', into: '' }]
+            : []),
+        ]),
   ];
 }
 

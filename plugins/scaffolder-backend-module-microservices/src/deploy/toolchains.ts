@@ -16,7 +16,38 @@ export interface DeployToolchain {
   binaryPath(name: string): string;
   /** Files that pin dependencies; copied first so their layer is cached, and hashed for CI caches. */
   lockFiles: string[];
+  /**
+   * The runtime's soft memory limit, set from the container's memory limit (resourceFieldRef) so the runtime
+   * collects before the kernel kills it. None for runtimes without a garbage-collected heap (Rust).
+   */
+  memoryLimitEnv?: string;
+  /** Renovate's manager for the language's dependencies. */
+  renovateManager: string;
+  /** Renovate package names of the toolchain (builder image, CI version), updated as one group. */
+  renovateToolchainPackages: string[];
 }
+
+/**
+ * Versions of the tools the generated CI installs (`go install module@version`, `cargo install --version`); each
+ * sits beside a `# renovate:` comment in the pipeline so Renovate updates it.
+ */
+export const CI_TOOLS = {
+  kustomize: 'v5.8.2',
+  kubeconform: 'v0.7.0',
+  kubeScore: 'v1.20.0',
+  cosign: 'v3.1.3',
+  govulncheck: 'v1.9.0',
+  cargoAudit: '0.22.2',
+} as const;
+
+/** The Go that builds those tools: GitHub's setup-go version and GitLab's image, for every stack. */
+export const TOOLS_GO_VERSION = '1.26.8';
+export const TOOLS_IMAGE = `golang:${TOOLS_GO_VERSION}-bookworm`;
+/** Docker CLI and daemon for GitLab's image job (docker-in-docker). */
+export const DOCKER_IMAGE = 'docker:27.5.1';
+export const DOCKER_DIND_IMAGE = 'docker:27.5.1-dind';
+/** The vulnerability scanner image GitLab runs (GitHub runs grype through anchore/scan-action). */
+export const TRIVY_IMAGE = 'aquasec/trivy:0.74.0';
 
 // Debian 12 ("bookworm") on both sides: the Rust binary links glibc dynamically and must meet the same glibc.
 export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
@@ -27,6 +58,9 @@ export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
     runtimeImage: 'gcr.io/distroless/static-debian12:nonroot',
     binaryPath: () => 'bin/api',
     lockFiles: ['go.mod', 'go.sum'],
+    memoryLimitEnv: 'GOMEMLIMIT',
+    renovateManager: 'gomod',
+    renovateToolchainPackages: ['golang', 'go'],
   },
   rust: {
     folder: 'rust',
@@ -36,6 +70,8 @@ export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
     // The Makefile's BINARY is the package name; cargo writes to target/ unless CARGO_TARGET_DIR says otherwise.
     binaryPath: name => `target/release/${name}`,
     lockFiles: ['Cargo.toml', 'Cargo.lock'],
+    renovateManager: 'cargo',
+    renovateToolchainPackages: ['rust'],
   },
 };
 
