@@ -38,6 +38,7 @@ export const goStack: StackDefinition = {
   title: 'Go (net/http)',
   skeleton: 'go',
   validate() {},
+  migrationTable: spec => goMigrationTable(spec.name),
   async values(spec) {
     return {
       module: goModulePath(spec),

@@ -98,6 +98,7 @@ export async function prepareService(
 
   const values = {
     ...spec,
+    migrationTable: stack.migrationTable(spec),
     [stack.id]: await stack.values(spec),
     catalogInfoYaml: catalogInfoYaml(spec, {
       templateRef: options.templateRef ?? DEFAULT_TEMPLATE_REF,

@@ -98,6 +98,7 @@ export const rustStack: StackDefinition = {
       );
     }
   },
+  migrationTable: spec => `${rustCrateName(spec.name)}_schema_migrations`,
   async values(spec) {
     const lock = await baseLock(spec.auth);
     const crate = rustCrateName(spec.name);
@@ -114,7 +115,7 @@ export const rustStack: StackDefinition = {
       package: spec.name,
       crate,
       // Per service, so that two services sharing a database keep their migration records apart.
-      migrationsTable: `${crate}_schema_migrations`,
+      migrationsTable: rustStack.migrationTable(spec),
       cargoLock: renameLockRoot(lock, spec.name),
     };
   },

@@ -27,6 +27,11 @@ export interface StackDefinition {
   skeleton: string;
   /** Refuses what this stack cannot generate (InputError naming the field). */
   validate(spec: ServiceSpec): void;
+  /**
+   * The table the service records its applied migrations in (`values.migrationTable`, which the shared
+   * documentation names): one per service, so services sharing a database never share migration records.
+   */
+  migrationTable(spec: ServiceSpec): string;
   /** Values only this stack's skeleton uses, under `values.<id>`. */
   values(spec: ServiceSpec): Promise<Record<string, unknown>>;
 }
