@@ -1,8 +1,10 @@
 /*
  * Render benchmark: the full Go skeleton through our engine (`renderSkeletonFiles` + `writeRenderedFiles`, as the
- * `microservice:service:render` action does) against Backstage's built-in `fetch:template` with
- * `templateFileExtension: true`, in one process, interleaved, with the same values. Both outputs are compared
- * before anything is timed, so the two sides provably render the same tree.
+ * `microservice:service:render` action does: the shared layer and the Go folder, with includes) against
+ * Backstage's built-in `fetch:template` with `templateFileExtension: true`, in one process, interleaved, with the
+ * same values. `fetch:template` has no include loader, so it renders a flat copy of the same layers with every
+ * include written out in place. Both outputs are compared before anything is timed, so the two sides provably
+ * render the same tree.
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { createFetchTemplateAction } from '@backstage/plugin-scaffolder-backend';
@@ -12,6 +14,7 @@ import path from 'node:path';
 import { renderSkeletonFiles, writeRenderedFiles } from '../src/render';
 import { quotingFilters } from '../src/render/quoting';
 import { skeletonPath } from '../src/packageFiles';
+import { serviceSkeletonFolders } from '../src/stacks';
 import { prepareService } from '../src/stacks/prepareService';
 import { median, round } from './stats';
 
@@ -50,6 +53,33 @@ function listTree(
   return out;
 }
 
+const INCLUDE = /\{%-?\s*include\s+"([^"]+)"\s*-?%\}/g;
+
+/** Copies the layers into one folder, writing every `{% include %}` out in place (partials may include too). */
+function flatten(skeletons: string, folders: string[], target: string) {
+  const inline = (text: string, depth = 0): string =>
+    depth > 5
+      ? text
+      : text.replace(INCLUDE, (_, name: string) =>
+          inline(
+            fs.readFileSync(path.join(skeletons, name), 'utf8'),
+            depth + 1,
+          ),
+        );
+  for (const folder of folders) {
+    const root = path.join(skeletons, folder);
+    for (const [rel] of listTree(root)) {
+      const dest = path.join(target, rel);
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      const source = path.join(root, rel);
+      if (rel.endsWith('.njk'))
+        fs.writeFileSync(dest, inline(fs.readFileSync(source, 'utf8')));
+      else fs.copyFileSync(source, dest);
+      fs.chmodSync(dest, fs.statSync(source).mode & 0o777);
+    }
+  }
+}
+
 function sameTree(a: string, b: string): string | undefined {
   const left = listTree(a);
   const right = listTree(b);
@@ -73,6 +103,8 @@ export async function benchRender(options: {
     owner: 'group:default/team-a',
   });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-render-'));
+  const flat = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-render-flat-'));
+  flatten(skeletons, serviceSkeletonFolders(stack), path.join(flat, 'flat'));
 
   // Local templates need no SCM integration or URL reader: fetch:template copies a file:// base directly.
   const fetchTemplate = createFetchTemplateAction({
@@ -88,9 +120,11 @@ export async function benchRender(options: {
   const ours = async () => {
     const target = `ours-${sequence++}`;
     const started = performance.now();
-    const files = await renderSkeletonFiles(skeletonPath(stack.skeleton), {
-      ...values,
-    });
+    const files = await renderSkeletonFiles(
+      serviceSkeletonFolders(stack).map(folder => skeletonPath(folder)),
+      { ...values },
+      { includeRoot: skeletons },
+    );
     await writeRenderedFiles({ rootDir: work, targetPath: target, files });
     return { ms: performance.now() - started, dir: path.join(work, target) };
   };
@@ -101,7 +135,7 @@ export async function benchRender(options: {
     // A minimal action context; the scaffolder's own is built by its task worker.
     const ctx = {
       input: {
-        url: `./${stack.skeleton}`,
+        url: './flat',
         values: { ...values },
         templateFileExtension: true,
       },
@@ -116,7 +150,7 @@ export async function benchRender(options: {
       task: { id: 'bench' },
       templateInfo: {
         entityRef: 'template:default/bench',
-        baseUrl: `file://${skeletons}/template.yaml`,
+        baseUrl: `file://${flat}/template.yaml`,
       },
     };
     const started = performance.now();
@@ -163,5 +197,6 @@ export async function benchRender(options: {
     };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(flat, { recursive: true, force: true });
   }
 }

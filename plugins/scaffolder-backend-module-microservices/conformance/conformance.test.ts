@@ -13,12 +13,14 @@ import { renderFromTemplate } from '../src/cli/render';
 import { freePort } from '../e2e/backend';
 import { dockerContextFiles } from '../testUtils/dockerContext';
 import { matrix } from './matrix';
-import { OpenApiChecker } from './openapi';
+import { OpenApiDocument, type ObservedResponse } from './openapi';
 import { findPostgresBin, ThrowawayPostgres } from './postgres';
+import { bodyCases, idCases, queryCases, type RuleCase } from './requestRules';
 import {
   eventually,
   levelOf,
   logEntries,
+  observeResponses,
   request,
   runUntilExit,
   sendBody,
@@ -140,12 +142,20 @@ for (const toolchain of toolchains) {
         const database = variant.name.replace(/-/g, '_');
         let binary = '';
         let service: RunningService | undefined;
-        let spec: OpenApiChecker;
+        let spec: OpenApiDocument;
+        // Every answer the tier receives for this variant, checked against openapi.yaml at the end.
+        const received: ObservedResponse[] = [];
+        beforeAll(() => {
+          observeResponses((method, url, result) =>
+            received.push({ method, url, ...result }),
+          );
+        });
         const collection = `/api/v1/${variant.plural}`;
         const itemTemplate = `${collection}/{id}`;
         let auth: Record<string, string> = {};
 
         afterAll(async () => {
+          observeResponses(undefined);
           await service?.stop();
         });
 
@@ -179,7 +189,7 @@ for (const toolchain of toolchains) {
               'README.md',
             ]),
           );
-          spec = new OpenApiChecker(path.join(repo, 'openapi.yaml'));
+          spec = new OpenApiDocument(path.join(repo, 'openapi.yaml'));
           databaseUrl = pg.createDatabase(database);
         });
 
@@ -299,10 +309,8 @@ for (const toolchain of toolchains) {
               200,
               { status: 'ok' },
             ]);
-            expect(spec.check('GET', '/health', 200, health.json)).toEqual([]);
             const ready = await request(service.baseUrl, 'GET', '/ready');
             expect(ready.status).toBe(200);
-            expect(spec.check('GET', '/ready', 200, ready.json)).toEqual([]);
             expect(service.logs()).toMatch(/"(msg|message)":"listening/i);
             // Migrations ran: the resource's table exists.
             expect(
@@ -409,9 +417,6 @@ for (const toolchain of toolchains) {
               }),
             });
             expect(created.status).toBe(201);
-            expect(spec.check('POST', collection, 201, created.json)).toEqual(
-              [],
-            );
             expect(created.json).toMatchObject({
               email: 'ada@example.com',
               name: 'Ada Lovelace',
@@ -427,7 +432,6 @@ for (const toolchain of toolchains) {
               { headers: auth },
             );
             expect([got.status, got.json]).toEqual([200, created.json]);
-            expect(spec.check('GET', itemTemplate, 200, got.json)).toEqual([]);
 
             const list = await request(
               base,
@@ -436,7 +440,6 @@ for (const toolchain of toolchains) {
               { headers: auth },
             );
             expect(list.status).toBe(200);
-            expect(spec.check('GET', collection, 200, list.json)).toEqual([]);
             expect(list.json).toMatchObject({ limit: 10, offset: 0 });
             expect(list.json.items.map((i: any) => i.id)).toContain(
               created.json.id,
@@ -453,9 +456,6 @@ for (const toolchain of toolchains) {
               409,
               'conflict',
             ]);
-            expect(spec.check('POST', collection, 409, duplicate.json)).toEqual(
-              [],
-            );
             // Email uniqueness ignores case; the address is stored as given.
             const shouting = await request(base, 'POST', collection, {
               headers: json,
@@ -495,7 +495,6 @@ for (const toolchain of toolchains) {
                 res.json?.error?.code,
                 res.json?.error?.field,
               ]).toEqual([400, 'validation_failed', field]);
-              expect(spec.check('POST', collection, 400, res.json)).toEqual([]);
             }
             const malformed = await request(base, 'POST', collection, {
               headers: json,
@@ -516,9 +515,6 @@ for (const toolchain of toolchains) {
               404,
               'not_found',
             ]);
-            expect(spec.check('GET', itemTemplate, 404, missing.json)).toEqual(
-              [],
-            );
             const badId = await request(
               base,
               'GET',
@@ -552,6 +548,80 @@ for (const toolchain of toolchains) {
               404,
               'not_found',
             ]);
+          },
+        );
+
+        check(
+          `${variant.id}: every request rule openapi.yaml declares holds just inside and just outside its bounds`,
+          async () => {
+            const base = service!.baseUrl;
+            const cases: RuleCase[] = [
+              ...bodyCases(spec, collection),
+              ...queryCases(spec, collection),
+              ...idCases(spec, itemTemplate),
+            ];
+            // Each case's answer beside what the document promises, all compared at once so one run shows
+            // every disagreement.
+            const outcomes = [];
+            for (const c of cases) {
+              const res = await request(base, c.method, c.url, {
+                headers: {
+                  ...auth,
+                  ...(c.body !== undefined
+                    ? { 'content-type': 'application/json' }
+                    : {}),
+                },
+                body: c.body,
+              });
+              const got: Record<string, unknown> = {
+                status: res.status,
+                ...(res.status === 400
+                  ? {
+                      code: res.json?.error?.code,
+                      field: res.json?.error?.field,
+                    }
+                  : {}),
+              };
+              const promised: Record<string, unknown> = {
+                status: c.expect.status,
+                ...(c.expect.status === 400
+                  ? { code: 'validation_failed', field: c.expect.field }
+                  : {}),
+              };
+              if (c.stored && res.status === 201) {
+                got.stored = { email: res.json?.email, name: res.json?.name };
+                promised.stored = c.stored;
+              }
+              if (c.page && res.status === 200) {
+                // Exact decimal text: a 64-bit offset does not survive a JavaScript number.
+                got.page = {
+                  limit: /"limit":\s*(-?\d+)/.exec(res.text)?.[1],
+                  offset: /"offset":\s*(-?\d+)/.exec(res.text)?.[1],
+                };
+                promised.page = c.page;
+              }
+              outcomes.push({ case: c.title, got, promised });
+            }
+            expect(
+              outcomes.filter(
+                o => JSON.stringify(o.got) !== JSON.stringify(o.promised),
+              ),
+            ).toEqual([]);
+            // The cases reach both outcomes of every rule family, so none of them is vacuous.
+            const statuses = (prefix: string) =>
+              new Set(
+                cases
+                  .filter(c => c.title.startsWith(prefix))
+                  .map(c => c.expect.status),
+              );
+            for (const prefix of ['email:', 'name:', 'limit:', 'offset:'])
+              expect([prefix, [...statuses(prefix)].sort()]).toEqual([
+                prefix,
+                prefix.startsWith('l') || prefix.startsWith('o')
+                  ? [200, 400]
+                  : [201, 400],
+              ]);
+            expect([...statuses('id:')].sort()).toEqual([400, 404]);
           },
         );
 
@@ -661,7 +731,8 @@ for (const toolchain of toolchains) {
               e => String(e.message),
             );
             expect(gaveUp).toMatch(/timed out/);
-            await new Promise(resolve => lock.on('exit', resolve));
+            if (lock.exitCode === null && lock.signalCode === null)
+              await new Promise(resolve => lock.once('exit', resolve));
             const after = await request(base, 'GET', collection, {
               headers: auth,
             });
@@ -836,7 +907,6 @@ for (const toolchain of toolchains) {
             try {
               const ready = await request(base, 'GET', '/ready');
               expect(ready.status).toBe(503);
-              expect(spec.check('GET', '/ready', 503, ready.json)).toEqual([]);
               const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
               const logsBefore = service!.logs().length;
               const list = await request(base, 'GET', collection, {
@@ -933,9 +1003,6 @@ for (const toolchain of toolchains) {
             // At once /ready says 503, so the load balancer stops routing here, while requests are still served.
             const readyAfter = await request(base.origin, 'GET', '/ready');
             expect(readyAfter.status).toBe(503);
-            expect(spec.check('GET', '/ready', 503, readyAfter.json)).toEqual(
-              [],
-            );
             expect((await request(base.origin, 'GET', '/health')).status).toBe(
               200,
             );
@@ -1009,7 +1076,9 @@ for (const toolchain of toolchains) {
                 await new Promise(r => setTimeout(r, 300));
                 const open = connections('true');
                 const plain = connections('NOT s.ssl');
-                await new Promise(resolve => lock.on('exit', resolve));
+                // The lock may have ended during the waits above (a busy machine): its 'exit' is then past.
+                if (lock.exitCode === null && lock.signalCode === null)
+                  await new Promise(resolve => lock.once('exit', resolve));
                 const answers = await Promise.all(waiting);
                 expect(answers.map(a => a.status)).toEqual(Array(8).fill(200));
                 expect({ open, plain }).toEqual({ open: 2, plain: 0 });
@@ -1164,6 +1233,31 @@ for (const toolchain of toolchains) {
             },
           );
         }
+
+        // Last in the variant: every answer received above, by every check, against the document.
+        check(
+          `${variant.id}: every answer the tier received is one openapi.yaml declares (status, content type, body, headers)`,
+          async () => {
+            expect(received.length).toBeGreaterThan(100);
+            const problems = received.flatMap(res => spec.check(res));
+            expect(problems).toEqual([]);
+            const statuses = new Set(received.map(r => r.status));
+            // The answers checked cover the contract's statuses, so the check is not vacuous.
+            for (const status of [
+              200,
+              201,
+              204,
+              400,
+              404,
+              405,
+              409,
+              413,
+              503,
+              ...(variant.auth ? [401] : []),
+            ])
+              expect([status, statuses.has(status)]).toEqual([status, true]);
+          },
+        );
       });
     }
   });

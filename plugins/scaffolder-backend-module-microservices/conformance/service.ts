@@ -18,6 +18,17 @@ function parseJsonOrUndefined(text: string): any {
   }
 }
 
+/** Sees every answer `request` receives (the tier checks each against openapi.yaml). */
+type ResponseObserver = (
+  method: string,
+  urlPath: string,
+  result: HttpResult,
+) => void;
+let responseObserver: ResponseObserver | undefined;
+export function observeResponses(observer: ResponseObserver | undefined) {
+  responseObserver = observer;
+}
+
 /** One HTTP request on a fresh connection (no keep-alive, so shutdown tests see real in-flight requests). */
 export function request(
   baseUrl: string,
@@ -44,12 +55,14 @@ export function request(
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const json = parseJsonOrUndefined(text);
-          resolve({
+          const result = {
             status: res.statusCode ?? 0,
             headers: res.headers,
             text,
             json,
-          });
+          };
+          responseObserver?.(method, urlPath, result);
+          resolve(result);
         });
         res.on('error', reject);
       },

@@ -15,6 +15,7 @@ import {
   prepareService,
 } from '../stacks/prepareService';
 import type { ServiceSpec } from '../stacks/types';
+import { serviceSkeletonFolders } from '../stacks';
 import { examples } from './serviceRender.examples';
 import * as props from './inputProperties';
 
@@ -158,8 +159,11 @@ export function createServiceRenderAction(options: {
         }${spec.auth ? ', auth' : ''}) into '${targetPath}'`,
       );
       const files = await renderSkeletonFiles(
-        skeletonPath(stack.skeleton, skeletonRoot),
+        serviceSkeletonFolders(stack).map(folder =>
+          skeletonPath(folder, skeletonRoot),
+        ),
         { ...values },
+        { includeRoot: skeletonPath('.', skeletonRoot) },
       );
       files.push(
         await answersFileFor({

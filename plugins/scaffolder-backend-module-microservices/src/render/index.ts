@@ -3,6 +3,10 @@ export {
   renderSkeleton,
   writeRenderedFiles,
 } from './renderSkeleton';
-export type { RenderedFile, RenderSkeletonOptions } from './renderSkeleton';
+export type {
+  RenderedFile,
+  RenderSkeletonFilesOptions,
+  RenderSkeletonOptions,
+} from './renderSkeleton';
 export { SkeletonRenderError } from './templating';
 export { goString, rustString, tomlString, yamlString } from './quoting';

@@ -152,6 +152,74 @@ describe('renderSkeleton', () => {
     expect(workspace.content()).toEqual({});
   });
 
+  it('renders layers into one tree and includes parts by name from the include root', async () => {
+    skeleton.setContent({
+      shared: {
+        service: { 'api.yaml.njk': 'name: ${{ values.name }}\n' },
+        include: {
+          'intro.md.njk': 'About ${{ values.name }} (${{ link }}).\n',
+        },
+      },
+      go: {
+        'README.md.njk':
+          '{%- set link = "api.yaml" -%}\n# Go\n{% include "shared/include/intro.md.njk" %}',
+        'main.go': 'package main\n',
+      },
+    });
+    const files = await renderSkeletonFiles(
+      [skeleton.resolve('shared/service'), skeleton.resolve('go')],
+      values,
+      { includeRoot: skeleton.path },
+    );
+    expect(
+      Object.fromEntries(files.map(f => [f.path, f.content.toString()])),
+    ).toEqual({
+      'README.md': '# Go\nAbout billing-api (api.yaml).\n',
+      'api.yaml': 'name: billing-api\n',
+      'main.go': 'package main\n',
+    });
+
+    // A changed part is read again on the next render.
+    skeleton.addContent({
+      shared: { include: { 'intro.md.njk': 'Changed.\n' } },
+    });
+    const again = await renderSkeletonFiles(
+      [skeleton.resolve('shared/service'), skeleton.resolve('go')],
+      values,
+      { includeRoot: skeleton.path },
+    );
+    expect(again.find(f => f.path === 'README.md')?.content.toString()).toBe(
+      '# Go\nChanged.\n',
+    );
+  });
+
+  it('refuses two layers rendering the same path, includes outside the root, and includes without a root', async () => {
+    skeleton.setContent({
+      a: { 'same.txt': 'a' },
+      b: { 'same.txt.njk': 'b' },
+      c: { 'escape.njk': '{% include "../outside.txt" %}' },
+      d: { 'inc.njk': '{% include "a/same.txt" %}' },
+    });
+    await expect(
+      renderSkeletonFiles(
+        [skeleton.resolve('a'), skeleton.resolve('b')],
+        values,
+      ),
+    ).rejects.toThrow(/two skeleton files render to 'same.txt'/);
+    await expect(
+      renderSkeletonFiles(skeleton.resolve('c'), values, {
+        includeRoot: skeleton.resolve('a'),
+      }),
+    ).rejects.toThrow(/escape\.njk/);
+    await expect(
+      renderSkeletonFiles(skeleton.resolve('d'), values),
+    ).rejects.toThrow(/inc\.njk/);
+    const included = await renderSkeletonFiles(skeleton.resolve('d'), values, {
+      includeRoot: skeleton.path,
+    });
+    expect(included[0].content.toString()).toBe('a');
+  });
+
   it('is atomic: a failure in the 30th of 60 files leaves nothing behind', async () => {
     const content: Record<string, string> = {};
     for (let i = 1; i <= 60; i++) {

@@ -19,8 +19,10 @@ export interface RenderedFile {
 }
 
 export interface RenderSkeletonOptions {
-  /** Absolute path of the skeleton tree. */
-  skeletonDir: string;
+  /** Absolute path of the skeleton tree, or of several layered trees. */
+  skeletonDir: string | readonly string[];
+  /** See `RenderSkeletonFilesOptions.includeRoot`. */
+  includeRoot?: string;
   /** Nothing is written outside this directory (the task workspace). */
   rootDir: string;
   /** Target directory relative to `rootDir`; the root itself when empty. */
@@ -33,16 +35,42 @@ export interface RenderSkeletonOptions {
 
 const TEMPLATE_SUFFIX = '.njk';
 
-const env = createTemplateEnvironment();
-// Compiled templates by absolute path; a changed file (mtime/size) is compiled again.
+/** How `renderSkeletonFiles` finds what skeleton files include. */
+export interface RenderSkeletonFilesOptions {
+  /**
+   * Folder that `{% include %}` names resolve against, normally the skeleton root (`skeletons/`), so a
+   * skeleton includes `shared/include/…` parts; includes are refused without it.
+   */
+  includeRoot?: string;
+}
+
+// One environment per include root (the loader is part of the environment).
+const environments = new Map<string, nunjucks.Environment>();
+function environmentFor(includeRoot?: string): nunjucks.Environment {
+  const key = includeRoot ?? '';
+  let env = environments.get(key);
+  if (!env) {
+    env = createTemplateEnvironment(includeRoot);
+    environments.set(key, env);
+  }
+  return env;
+}
+
+// Compiled templates by environment and absolute path; a changed file (mtime/size) is compiled again.
 const compiled = new Map<
   string,
   { mtimeMs: number; size: number; template: nunjucks.Template; source: string }
 >();
 
-async function compiledTemplate(file: string, displayName: string) {
+async function compiledTemplate(
+  env: nunjucks.Environment,
+  includeRoot: string,
+  file: string,
+  displayName: string,
+) {
   const stat = await fs.stat(file);
-  const cached = compiled.get(file);
+  const key = `${includeRoot}\0${file}`;
+  const cached = compiled.get(key);
   if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) {
     return cached;
   }
@@ -60,11 +88,16 @@ async function compiledTemplate(file: string, displayName: string) {
     );
   }
   const entry = { mtimeMs: stat.mtimeMs, size: stat.size, template, source };
-  compiled.set(file, entry);
+  compiled.set(key, entry);
   return entry;
 }
 
-function renderSegment(segment: string, values: object, file: string): string {
+function renderSegment(
+  env: nunjucks.Environment,
+  segment: string,
+  values: object,
+  file: string,
+): string {
   if (!segment.includes('{')) return segment;
   const rendered = renderTemplateString(
     env,
@@ -83,89 +116,107 @@ function renderSegment(segment: string, values: object, file: string): string {
 }
 
 /**
- * Renders a skeleton tree in memory: `*.njk` files through nunjucks (suffix stripped), every other file
- * byte for byte. Entries are visited in sorted order so the same input always gives the same tree.
+ * Renders skeleton trees in memory: `*.njk` files through nunjucks (suffix stripped), every other file
+ * byte for byte. Several trees (layers, e.g. the shared service files and a stack's own) render into one
+ * output; two files that render to the same path are an error, so no layer silently replaces another's file.
+ * Entries are visited in sorted order so the same input always gives the same tree.
  */
 export async function renderSkeletonFiles(
-  skeletonDir: string,
+  skeletonDirs: string | readonly string[],
   values: object,
+  options: RenderSkeletonFilesOptions = {},
 ): Promise<RenderedFile[]> {
-  const root = await fs.realpath(skeletonDir);
+  const env = environmentFor(options.includeRoot);
+  const includeRoot = options.includeRoot ?? '';
   const files: RenderedFile[] = [];
-  const visited = new Set<string>();
-
-  async function walk(dir: string, relSource: string, relOutput: string[]) {
-    const real = await fs.realpath(dir);
-    if (visited.has(real)) {
-      throw new SkeletonRenderError(
-        `${relSource || '.'}: directory cycle`,
-        relSource,
-      );
-    }
-    visited.add(real);
-    const names = (await fs.readdir(dir)).sort();
-    // Entries are visited concurrently; the first failure in name order is reported, so errors are
-    // deterministic, and the result is sorted at the end.
-    const results = await Promise.allSettled(
-      names.map(name => visit(dir, name, relSource, relOutput)),
-    );
-    const failure = results.find(r => r.status === 'rejected');
-    if (failure) throw (failure as PromiseRejectedResult).reason;
+  const layers =
+    typeof skeletonDirs === 'string' ? [skeletonDirs] : skeletonDirs;
+  for (const layer of layers) {
+    files.push(...(await renderLayer(layer)));
   }
 
-  async function visit(
-    dir: string,
-    name: string,
-    relSource: string,
-    relOutput: string[],
-  ) {
-    const source = path.join(dir, name);
-    const display = relSource ? `${relSource}/${name}` : name;
-    let stat = await fs.lstat(source);
-    let resolved = source;
-    if (stat.isSymbolicLink()) {
-      resolved = await fs.realpath(source).catch(() => '');
-      const rel = resolved ? path.relative(root, resolved) : '..';
-      if (rel.startsWith('..') || path.isAbsolute(rel)) {
+  async function renderLayer(skeletonDir: string): Promise<RenderedFile[]> {
+    const root = await fs.realpath(skeletonDir);
+    const layerFiles: RenderedFile[] = [];
+    const visited = new Set<string>();
+
+    async function walk(dir: string, relSource: string, relOutput: string[]) {
+      const real = await fs.realpath(dir);
+      if (visited.has(real)) {
         throw new SkeletonRenderError(
-          `${display}: symlink points outside the skeleton and is refused`,
-          display,
+          `${relSource || '.'}: directory cycle`,
+          relSource,
         );
       }
-      stat = await fs.stat(resolved);
+      visited.add(real);
+      const names = (await fs.readdir(dir)).sort();
+      // Entries are visited concurrently; the first failure in name order is reported, so errors are
+      // deterministic, and the result is sorted at the end.
+      const results = await Promise.allSettled(
+        names.map(name => visit(dir, name, relSource, relOutput)),
+      );
+      const failure = results.find(r => r.status === 'rejected');
+      if (failure) throw (failure as PromiseRejectedResult).reason;
     }
-    let outName = renderSegment(name, values, display);
-    if (stat.isDirectory()) {
+
+    async function visit(
+      dir: string,
+      name: string,
+      relSource: string,
+      relOutput: string[],
+    ) {
+      const source = path.join(dir, name);
+      const display = relSource ? `${relSource}/${name}` : name;
+      let stat = await fs.lstat(source);
+      let resolved = source;
+      if (stat.isSymbolicLink()) {
+        resolved = await fs.realpath(source).catch(() => '');
+        const rel = resolved ? path.relative(root, resolved) : '..';
+        if (rel.startsWith('..') || path.isAbsolute(rel)) {
+          throw new SkeletonRenderError(
+            `${display}: symlink points outside the skeleton and is refused`,
+            display,
+          );
+        }
+        stat = await fs.stat(resolved);
+      }
+      let outName = renderSegment(env, name, values, display);
+      if (stat.isDirectory()) {
+        if (outName === '') return;
+        await walk(resolved, display, [...relOutput, outName]);
+        return;
+      }
+      if (!stat.isFile()) return;
+      const isTemplate = outName.endsWith(TEMPLATE_SUFFIX);
+      if (isTemplate) outName = outName.slice(0, -TEMPLATE_SUFFIX.length);
+      // A name that renders empty marks an optional file that is off.
       if (outName === '') return;
-      await walk(resolved, display, [...relOutput, outName]);
-      return;
+      let content: Buffer;
+      if (isTemplate) {
+        const { template, source: text } = await compiledTemplate(
+          env,
+          includeRoot,
+          resolved,
+          display,
+        );
+        content = Buffer.from(
+          renderTemplateString(env, template, text, { values }, display),
+          'utf8',
+        );
+      } else {
+        content = await fs.readFile(resolved);
+      }
+      layerFiles.push({
+        path: [...relOutput, outName].join('/'),
+        content,
+        mode: stat.mode & 0o777,
+      });
     }
-    if (!stat.isFile()) return;
-    const isTemplate = outName.endsWith(TEMPLATE_SUFFIX);
-    if (isTemplate) outName = outName.slice(0, -TEMPLATE_SUFFIX.length);
-    // A name that renders empty marks an optional file that is off.
-    if (outName === '') return;
-    let content: Buffer;
-    if (isTemplate) {
-      const { template, source: text } = await compiledTemplate(
-        resolved,
-        display,
-      );
-      content = Buffer.from(
-        renderTemplateString(env, template, text, { values }, display),
-        'utf8',
-      );
-    } else {
-      content = await fs.readFile(resolved);
-    }
-    files.push({
-      path: [...relOutput, outName].join('/'),
-      content,
-      mode: stat.mode & 0o777,
-    });
+
+    await walk(root, '', []);
+    return layerFiles;
   }
 
-  await walk(root, '', []);
   const seen = new Set<string>();
   for (const file of files) {
     if (seen.has(file.path)) {
@@ -309,7 +360,9 @@ async function mkdirTracked(dir: string): Promise<string[]> {
 export async function renderSkeleton(
   options: RenderSkeletonOptions,
 ): Promise<string[]> {
-  const files = await renderSkeletonFiles(options.skeletonDir, options.values);
+  const files = await renderSkeletonFiles(options.skeletonDir, options.values, {
+    includeRoot: options.includeRoot,
+  });
   return writeRenderedFiles({
     rootDir: options.rootDir,
     targetPath: options.targetPath,

@@ -9,8 +9,18 @@ export class SkeletonRenderError extends Error {
   }
 }
 
-export function createTemplateEnvironment(): nunjucks.Environment {
-  const env = new nunjucks.Environment(null, {
+/**
+ * The nunjucks environment skeletons render in. With `includeRoot`, `{% include "shared/include/x.njk" %}`
+ * (and `import`/`extends`) resolve against that folder and never outside it; without one, includes fail.
+ */
+export function createTemplateEnvironment(
+  includeRoot?: string,
+): nunjucks.Environment {
+  // noCache: a changed partial is read again, as a changed skeleton file is (tests edit copies in place).
+  const loader = includeRoot
+    ? new nunjucks.FileSystemLoader(includeRoot, { noCache: true })
+    : null;
+  const env = new nunjucks.Environment(loader, {
     autoescape: false,
     throwOnUndefined: true,
     // Backstage's own syntax, so skeleton authors write what they write for fetch:template.

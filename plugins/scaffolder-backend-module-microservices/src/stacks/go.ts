@@ -1,4 +1,3 @@
-import { migrationTable } from './migrationTable';
 import type { ServiceSpec, StackDefinition } from './types';
 
 /** The Go module path: taken from the repository location when known, otherwise a local path. */
@@ -17,7 +16,6 @@ export const goStack: StackDefinition = {
   async values(spec) {
     return {
       module: goModulePath(spec),
-      migrationTable: migrationTable(spec.name),
     };
   },
 };

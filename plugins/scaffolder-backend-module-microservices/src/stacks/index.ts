@@ -29,6 +29,16 @@ export function findStack(id: unknown): StackDefinition {
   );
 }
 
+/**
+ * The skeleton folders a service of this stack renders from, as layers under the skeleton root: the files
+ * every stack shares (`shared/service`: the OpenAPI document, mkdocs.yml …) and the stack's own folder. Parts
+ * that stacks wrap differently live in `shared/include/` and are included by name.
+ */
+export const SHARED_SERVICE_LAYER = 'shared/service';
+export function serviceSkeletonFolders(stack: StackDefinition): string[] {
+  return [SHARED_SERVICE_LAYER, stack.skeleton];
+}
+
 export {
   pluralizeResource,
   resourceNames,

@@ -1,8 +1,8 @@
-import { goStack } from './go';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { renderFromTemplate } from '../cli/render';
 import { migrationTable } from './migrationTable';
-import { resourceNames } from './names';
-import { rustStack } from './rust';
-import type { ServiceSpec } from './types';
 
 describe('migrationTable', () => {
   it('is the service name in snake case with the contract suffix', () => {
@@ -26,15 +26,27 @@ describe('migrationTable', () => {
   });
 
   it('is what every stack renders, so the name does not depend on the language', async () => {
-    const name = `orders-${'x'.repeat(50)}`;
-    const spec = {
-      name,
-      auth: false,
-      resource: resourceNames('order'),
-    } as unknown as ServiceSpec;
-    const go = await goStack.values(spec);
-    const rust = await rustStack.values(spec);
-    expect(go.migrationTable).toBe(migrationTable(name));
-    expect(rust.migrationsTable).toBe(migrationTable(name));
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-table-'));
+    try {
+      // Longer than 45 characters: cut and hashed, where each stack once derived its own name.
+      const name = `orders-${'x'.repeat(50)}`;
+      const rendered = async (stack: string, file: string) => {
+        const out = path.join(work, stack);
+        await renderFromTemplate({
+          parameters: { stack, name, owner: 'group:default/team-a' },
+          out,
+        });
+        return fs.readFileSync(path.join(out, file), 'utf8');
+      };
+      const table = migrationTable(name);
+      expect(await rendered('go', 'migrations/embed.go')).toContain(
+        `const Table = "${table}"`,
+      );
+      expect(await rendered('rust', 'src/config.rs')).toContain(
+        `pub const MIGRATIONS_TABLE: &str = "${table}";`,
+      );
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });

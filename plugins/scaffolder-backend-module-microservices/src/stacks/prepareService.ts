@@ -7,6 +7,7 @@ import {
   publicHostIntegrations,
 } from '../scm/repositoryLocation';
 import { findStack } from './index';
+import { migrationTable } from './migrationTable';
 import { resourceNames, titleFromName, validateServiceName } from './names';
 import type { ServiceSpec, StackDefinition } from './types';
 
@@ -98,6 +99,8 @@ export async function prepareService(
 
   const values = {
     ...spec,
+    // One per service, the same for every stack: services sharing a database never share migration records.
+    migrationTable: migrationTable(spec.name),
     [stack.id]: await stack.values(spec),
     catalogInfoYaml: catalogInfoYaml(spec, {
       templateRef: options.templateRef ?? DEFAULT_TEMPLATE_REF,

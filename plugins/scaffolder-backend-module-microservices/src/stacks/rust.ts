@@ -7,7 +7,6 @@ import {
   rustDependencyClash,
   rustDependencyClashProblem,
 } from '@cross-stack/plugin-microservices-common';
-import { migrationTable } from './migrationTable';
 import type { ServiceSpec, StackDefinition } from './types';
 
 // The name rules and their messages live in the common package, shared with the Create-component form.
@@ -84,8 +83,6 @@ export const rustStack: StackDefinition = {
     return {
       package: spec.name,
       crate,
-      // Per service, so that two services sharing a database keep their migration records apart.
-      migrationsTable: migrationTable(spec.name),
       cargoLock: renameLockRoot(lock, spec.name),
     };
   },
