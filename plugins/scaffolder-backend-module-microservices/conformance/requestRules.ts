@@ -266,6 +266,13 @@ export function queryCases(
       });
     }
     cases.push({
+      // Sent as written: a client that does not escape '%' must not get the default instead of an error.
+      title: `${name}: a malformed percent-escape ("%ZZ")`,
+      method: 'GET',
+      url: `${collection}?${name}=%ZZ`,
+      expect: { status: 400, field: name },
+    });
+    cases.push({
       title: `${name}: given twice`,
       method: 'GET',
       url: `${collection}?${name}=${minimum + 1n}&${name}=${minimum + 2n}`,
