@@ -6,7 +6,6 @@
  * history is given an older pristine render (the initial commit, amended to differ from today's render in two
  * files), so that today's skeletons are a template change relative to it.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -18,24 +17,14 @@ import {
   waitForTask,
   type RunningBackend,
 } from './backend';
+import { gitIn } from '../testUtils/generatedRepository';
 
 jest.setTimeout(300_000);
 
 const CREATE = 'template:default/microservice';
 const UPDATE = 'template:default/microservice-update';
 
-const git = (dir: string, ...args: string[]) =>
-  execFileSync('git', args, {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'Dev',
-      GIT_AUTHOR_EMAIL: 'dev@example.com',
-      GIT_COMMITTER_NAME: 'Dev',
-      GIT_COMMITTER_EMAIL: 'dev@example.com',
-    },
-  }).trim();
+const git = gitIn;
 
 describe('update template on the embedded backend', () => {
   let backend: RunningBackend;

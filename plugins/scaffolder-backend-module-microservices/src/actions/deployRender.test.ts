@@ -115,6 +115,16 @@ function usesLines(text: string): string[] {
     .map(line => line.replace(/^- /, ''));
 }
 
+/** The GitHub pipeline's gate jobs: the image job needs them all, and none of them may hold extra permissions. */
+const GITHUB_GATE_JOBS = [
+  'lint',
+  'unit-test',
+  'integration-test',
+  'build',
+  'audit',
+  'manifests',
+];
+
 const PINNED_USES = /^uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/;
 
 /** The GitHub workflows: actionlint-clean, gates before the push, supply chain after it, pinned actions. */
@@ -179,14 +189,7 @@ async function expectGithubCi(
   });
   expect(runs('manifests')).toEqual(['sh deploy/kubernetes/check.sh']);
   // The image is built only after every gate, pushed by commit SHA only.
-  expect(workflow.jobs.image.needs).toEqual([
-    'lint',
-    'unit-test',
-    'integration-test',
-    'build',
-    'audit',
-    'manifests',
-  ]);
+  expect(workflow.jobs.image.needs).toEqual(GITHUB_GATE_JOBS);
   const build = workflow.jobs.image.steps.find((s: KObject) =>
     s.uses?.startsWith('docker/build-push-action'),
   );
@@ -252,15 +255,7 @@ async function expectGithubCi(
     packages: 'write',
   });
   expect(permissions.image).toEqual({ contents: 'read', packages: 'write' });
-  for (const id of [
-    'lint',
-    'unit-test',
-    'integration-test',
-    'build',
-    'audit',
-    'manifests',
-  ])
-    expect(permissions[id]).toBeUndefined();
+  for (const id of GITHUB_GATE_JOBS) expect(permissions[id]).toBeUndefined();
   expect(workflow.env).toMatchObject({
     IMAGE: 'ghcr.io/acme/billing-api',
     DEFAULT_BRANCH: 'main',
