@@ -1,8 +1,9 @@
 /*
- * Services benchmark: for every stack with a toolchain, the generated service (rendered through `yarn render`'s
- * code path, built through its `make build`) and a bare service in the same HTTP framework (bench/fixtures, built
- * the same way): /health, and GET /api/v1/users/{id} with the generated repository's query on a pool of the same
- * library and size, reading the same row of the same throw-away PostgreSQL. Each is alone under wrk on loopback.
+ * Services benchmark: for every stack whose toolchain and package source this machine has, the generated service
+ * (rendered through `yarn render`'s code path, built through its `make build`) and a bare service in the same HTTP
+ * framework (bench/fixtures, built the same way): /health, and GET /api/v1/users/{id} with the generated
+ * repository's query on a pool of the same library and size, reading the same row of the same throw-away
+ * PostgreSQL. Each is alone under wrk on loopback.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,15 +13,13 @@ import { findPostgresBin, ThrowawayPostgres } from '../conformance/postgres';
 import { request } from '../conformance/service';
 import {
   BUILD_ENTRYPOINT,
-  missingToolchain,
+  stackUnavailable,
   runGate,
   toolchains,
   type StackToolchain,
 } from '../conformance/toolchains';
 import { freePort } from '../e2e/backend';
 import { renderFromTemplate } from '../src/cli/render';
-import { stacks } from '../src/stacks';
-import { skeletonPath } from '../src/packageFiles';
 import {
   ensureDebianCommand,
   rssMiB,
@@ -194,16 +193,14 @@ function whySkipped(
   only?: string[],
 ): string | undefined {
   if (only && !only.includes(toolchain.stack)) return 'not in BENCH_STACKS';
-  if (!stacks.some(s => s.id === toolchain.stack))
-    return 'no stack definition in src/stacks';
-  if (!fs.existsSync(skeletonPath(toolchain.stack)))
-    return `no skeleton at skeletons/${toolchain.stack}`;
+  const unavailable = stackUnavailable(toolchain);
+  if (unavailable) return unavailable;
   const missing = (BARE_FIXTURES[toolchain.stack] ?? ['(none)']).filter(
     f => !fs.existsSync(path.join(FIXTURES, f)),
   );
-  if (missing.length)
-    return `no bare fixture ${missing.join(', ')} under bench/fixtures`;
-  return missingToolchain(toolchain);
+  return missing.length
+    ? `no bare fixture ${missing.join(', ')} under bench/fixtures`
+    : undefined;
 }
 
 const seedUser = { email: 'bench@example.com', name: 'Bench User' };

@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { skeletonPath } from '../src/packageFiles';
+import { stacks } from '../src/stacks';
 
 export interface Gate {
   title: string;
@@ -18,11 +21,33 @@ export interface Gate {
   rejectOutput?: RegExp;
 }
 
+/** A command whose success shows part of a toolchain is installed (`cargo clippy --version`). */
+export type ToolchainCommand = [string, ...string[]];
+
+/** A throw-away project that fetches one package the skeleton locks, through the toolchain's own client. */
+export interface PackageSourceProbe {
+  /** How a skip reason names the source: `crates registry`. */
+  name: string;
+  /**
+   * Writes the throw-away project into `dir` (empty, temporary) and returns the command that fetches its one
+   * dependency from the source. It must reach the source even when a cache holds that package already.
+   */
+  prepare(dir: string): {
+    command: string;
+    args: string[];
+    env?: Record<string, string>;
+  };
+}
+
 /** How the conformance tier builds and checks one stack's generated repository. */
 export interface StackToolchain {
   stack: string;
-  /** Command that must be on PATH for the stack to run. */
-  probe: string[];
+  /** What a skip reason calls the toolchain: `no Go toolchain (…)`. */
+  toolchainName: string;
+  /** Commands that must succeed for the gates to run; the first one names the toolchain's main command. */
+  probes: ToolchainCommand[];
+  /** The package source the generated repository restores from; probed once per process. */
+  packageSource: PackageSourceProbe;
   env: Record<string, string>;
   gates: Gate[];
   /**
@@ -43,10 +68,84 @@ const cacheRoot = path.join(os.homedir(), '.cache', 'cross-stack');
 export const CARGO_TARGET_DIR =
   process.env.CARGO_TARGET_DIR ?? path.join(cacheRoot, 'cargo-target');
 
+/** The first module of the Go skeleton's go.sum whose source archive it locks. */
+function goSumModule(): { path: string; version: string } {
+  const goSum = fs.readFileSync(skeletonPath('go/go.sum.njk'), 'utf8');
+  const line = /^(\S+) (v[^\s/]+) h1:/m.exec(goSum);
+  if (!line) throw new Error('skeletons/go/go.sum.njk locks no module');
+  return { path: line[1], version: line[2] };
+}
+
+/**
+ * `go mod download` of one module the skeleton locks, into a module cache of its own (so a warm cache cannot hide
+ * an unreachable proxy), through whatever GOPROXY the machine sets. No checksum database: only the proxy is probed.
+ */
+const goModuleProxy: PackageSourceProbe = {
+  name: 'Go module proxy',
+  prepare(dir) {
+    const module = goSumModule();
+    return {
+      command: 'go',
+      args: ['mod', 'download', '-json', `${module.path}@${module.version}`],
+      env: {
+        GOMODCACHE: path.join(dir, 'modcache'),
+        GOFLAGS: '-mod=mod -modcacherw',
+        GOSUMDB: 'off',
+      },
+    };
+  },
+};
+
+/** A crate of the Rust skeleton's lock that depends on nothing (the cheapest one to fetch). */
+function leafCrate(): { name: string; version: string } {
+  const lock = fs.readFileSync(skeletonPath('data/rust/Cargo.lock'), 'utf8');
+  for (const block of lock.split(/\n(?=\[\[package\]\]\n)/)) {
+    const name = /^name = "([^"]+)"$/m.exec(block)?.[1];
+    const version = /^version = "([^"]+)"$/m.exec(block)?.[1];
+    if (
+      name &&
+      version &&
+      /^source = "registry\+/m.test(block) &&
+      !/^dependencies = /m.test(block)
+    )
+      return { name, version };
+  }
+  throw new Error('skeletons/data/rust/Cargo.lock has no registry crate');
+}
+
+/**
+ * `cargo fetch` of a throw-away crate with one dependency from the skeleton's lock: with no lock file of its own,
+ * cargo asks the registry's index whatever its cache holds. One retry with a short timeout, so an unreachable
+ * registry is known in seconds.
+ */
+const cratesRegistry: PackageSourceProbe = {
+  name: 'crates registry',
+  prepare(dir) {
+    const crate = leafCrate();
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'src/lib.rs'), '');
+    fs.writeFileSync(
+      path.join(dir, 'Cargo.toml'),
+      `[package]\nname = "registry-probe"\nversion = "0.0.0"\nedition = "2021"\n\n` +
+        `[dependencies]\n${crate.name} = "=${crate.version}"\n`,
+    );
+    return {
+      command: 'cargo',
+      args: ['fetch'],
+      env: { CARGO_NET_RETRY: '1', CARGO_HTTP_TIMEOUT: '15' },
+    };
+  },
+};
+
 export const toolchains: StackToolchain[] = [
   {
     stack: 'go',
-    probe: ['go', 'version'],
+    toolchainName: 'Go toolchain',
+    probes: [
+      ['go', 'version'],
+      ['gofmt', '-l', '.'],
+    ],
+    packageSource: goModuleProxy,
     env: { GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' },
     gates: [
       {
@@ -78,7 +177,13 @@ export const toolchains: StackToolchain[] = [
   },
   {
     stack: 'rust',
-    probe: ['cargo', '--version'],
+    toolchainName: 'Rust toolchain',
+    probes: [
+      ['cargo', '--version'],
+      ['cargo', 'fmt', '--version'],
+      ['cargo', 'clippy', '--version'],
+    ],
+    packageSource: cratesRegistry,
     env: { CARGO_TARGET_DIR, CARGO_TERM_COLOR: 'never' },
     gates: [
       {
@@ -116,13 +221,124 @@ export const toolchains: StackToolchain[] = [
 
 export const BUILD_ENTRYPOINT = { command: 'make', args: ['build'] };
 
-/** Why a stack cannot run here, or undefined when its toolchain is on PATH. */
-export function missingToolchain(
+/** A probe's timeout: a reachable source answers a one-package fetch well within it. */
+const PROBE_TIMEOUT_MS = 90_000;
+
+/**
+ * Why a failed fetch failed, in one line: the client's first error line, with its innermost cause when it
+ * prints a chain (cargo's `Caused by:`), and without the throw-away folder's path.
+ */
+export function errorLine(output: string, scratch = ''): string {
+  const lines = output
+    .split('\n')
+    .map(l => l.trim())
+    .filter(Boolean);
+  let error =
+    lines.find(l => /^error\b|\berror [A-Z]+\d+:/i.test(l)) ??
+    lines.find(l => /^go: /.test(l)) ??
+    lines[lines.length - 1] ??
+    '(no output)';
+  // `<project file> : error NU1301: text` and `error: text` keep only what follows the marker.
+  error = error
+    .replace(/^.*?\berror ([A-Z]+\d+):\s*/i, '$1: ')
+    .replace(/^error:\s*/i, '');
+  const causedBy = lines.lastIndexOf('Caused by:');
+  if (causedBy >= 0 && lines[causedBy + 1])
+    error = `${error}: ${lines[causedBy + 1]}`;
+  if (scratch)
+    error = error.split(` (${scratch})`).join('').split(scratch).join('.');
+  return error.slice(0, 400);
+}
+
+function firstOutputLine(output: string): string {
+  return (
+    output
+      .split('\n')
+      .find(l => l.trim())
+      ?.trim() ?? '(no output)'
+  );
+}
+
+/** Why `toolchain` cannot run here (toolchain missing, package source unreachable), or undefined when it can. */
+function probeStack(toolchain: StackToolchain): string | undefined {
+  const env = withoutUndefined({ ...process.env, ...toolchain.env });
+  const scratch = fs.mkdtempSync(
+    path.join(os.tmpdir(), `probe-${toolchain.stack}-`),
+  );
+  try {
+    for (const [command, ...args] of toolchain.probes) {
+      const result = spawnSync(command, args, {
+        cwd: scratch,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      const shown = [command, ...args].join(' ');
+      if (
+        (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+      )
+        return `no ${toolchain.toolchainName} ('${command}' is not on PATH)`;
+      if (result.status !== 0)
+        return `no ${
+          toolchain.toolchainName
+        } ('${shown}' failed: ${firstOutputLine(
+          `${result.stderr ?? ''}${result.stdout ?? ''}${result.error ?? ''}`,
+        )})`;
+    }
+    const source = toolchain.packageSource;
+    const fetch = source.prepare(scratch);
+    const result = spawnSync(fetch.command, fetch.args, {
+      cwd: scratch,
+      env: withoutUndefined({ ...env, ...fetch.env }),
+      encoding: 'utf8',
+      timeout: PROBE_TIMEOUT_MS,
+    });
+    if (result.error && result.signal)
+      return `${source.name} unreachable (no answer within ${
+        PROBE_TIMEOUT_MS / 1000
+      } s to '${[fetch.command, ...fetch.args].join(' ')}')`;
+    if (result.status !== 0)
+      return `${source.name} unreachable (${errorLine(
+        `${result.stderr ?? ''}\n${result.stdout ?? ''}`,
+        scratch,
+      )})`;
+    return undefined;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+const probed = new Map<string, string | undefined>();
+
+/**
+ * Why a stack cannot run on this machine, or undefined when it can: no stack definition or skeleton yet, its
+ * toolchain is not installed, or its package source does not answer a real one-package fetch. Decided at run
+ * time, once per process, so a machine that has a toolchain and its source runs the stack.
+ */
+export function stackUnavailable(
   toolchain: StackToolchain,
 ): string | undefined {
-  const [command, ...args] = toolchain.probe;
-  const result = spawnSync(command, args, { stdio: 'pipe' });
-  return result.status === 0 ? undefined : `'${command}' is not on PATH`;
+  if (!probed.has(toolchain.stack)) {
+    let reason: string | undefined;
+    if (!stacks.some(s => s.id === toolchain.stack))
+      reason = 'no stack definition in src/stacks';
+    else if (!fs.existsSync(skeletonPath(toolchain.stack)))
+      reason = `no skeleton at skeletons/${toolchain.stack}`;
+    else reason = probeStack(toolchain);
+    probed.set(toolchain.stack, reason);
+  }
+  return probed.get(toolchain.stack);
+}
+
+/** The environment with `undefined` values removed (an undefined value unsets the variable). */
+function withoutUndefined(
+  env: Record<string, string | undefined>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
 }
 
 export function runGate(
@@ -131,12 +347,7 @@ export function runGate(
   env: Record<string, string | undefined>,
   timeoutMs = 20 * 60_000,
 ) {
-  // An undefined value removes the variable.
-  const merged = Object.fromEntries(
-    Object.entries({ ...process.env, ...env }).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined,
-    ),
-  );
+  const merged = withoutUndefined({ ...process.env, ...env });
   const result = spawnSync(gate.command, gate.args, {
     cwd,
     env: merged,
