@@ -266,12 +266,21 @@ describe('microservice:service:render', () => {
 
   it.each([
     ['1password', /starts with a digit.*try 'svc-1password'/],
-    ['system', /C# namespace 'System', which clashes with 'System'.*try 'system-service'/],
+    [
+      'system',
+      /C# namespace 'System', which clashes with 'System'.*try 'system-service'/,
+    ],
     ['microsoft', /clashes with 'Microsoft'/],
     ['program', /clashes with 'Program'/],
     ['npgsql', /C# namespace 'Npgsql', which clashes with 'Npgsql'/],
-    ['open-telemetry', /C# namespace 'OpenTelemetry', which clashes with 'OpenTelemetry/],
-    ['opentelemetry', /C# namespace 'Opentelemetry', which clashes with 'OpenTelemetry/],
+    [
+      'open-telemetry',
+      /C# namespace 'OpenTelemetry', which clashes with 'OpenTelemetry/,
+    ],
+    [
+      'opentelemetry',
+      /C# namespace 'Opentelemetry', which clashes with 'OpenTelemetry/,
+    ],
   ])(
     'refuses the .NET name %j with an InputError on name that suggests another',
     async (name, message) => {
@@ -279,7 +288,9 @@ describe('microservice:service:render', () => {
         run({ stack: 'dotnet', name, owner: 'group:default/team-a' }),
       ).rejects.toMatchObject({
         name: 'InputError',
-        message: expect.stringMatching(new RegExp(`^name: .*${message.source}`)),
+        message: expect.stringMatching(
+          new RegExp(`^name: .*${message.source}`),
+        ),
       });
       expect(list()).toEqual([]);
     },
