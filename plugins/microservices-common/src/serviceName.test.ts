@@ -1,4 +1,5 @@
 import {
+  dotnetNames,
   OFFERED_STACKS,
   serviceEntityRefs,
   serviceNameProblemForStack,
@@ -44,6 +45,24 @@ describe('serviceNameProblemForStack', () => {
       'rust',
       "name: 'serde-json' would clash with the dependency crate 'serde_json' in the Rust stack; choose another name",
     ],
+    ['class', 'dotnet', undefined],
+    ['billing-2fa', 'dotnet', undefined],
+    ['self', 'dotnet', undefined],
+    [
+      '1password',
+      'dotnet',
+      "name: '1password' starts with a digit, which a C# namespace cannot; the .NET stack needs a name starting with a letter (try 'svc-1password')",
+    ],
+    [
+      'system',
+      'dotnet',
+      "name: 'system' becomes the C# namespace 'System', which clashes with 'System' in the .NET stack; choose another name (try 'system-service')",
+    ],
+    [
+      'npgsql',
+      'dotnet',
+      "name: 'npgsql' becomes the C# namespace 'Npgsql', which clashes with 'Npgsql' in the .NET stack; choose another name (try 'npgsql-service')",
+    ],
   ])('%s for %s', (name, stack, message) => {
     expect(serviceNameProblemForStack(name, stack)).toBe(message);
   });
@@ -59,6 +78,28 @@ describe('serviceNameProblemForStack', () => {
     ).toBe(
       "name: 'billing-api' is already taken in the catalog (component:default/billing-api); choose another name",
     );
+  });
+});
+
+describe('dotnetNames', () => {
+  it('derives the C# names once from the service name, PascalCase word by word', () => {
+    expect(dotnetNames('billing-api')).toEqual({
+      namespace: 'BillingApi',
+      solution: 'BillingApi',
+      project: 'BillingApi.Api',
+      testProject: 'BillingApi.Api.Tests',
+    });
+    // Lowercase C# keywords become plain identifiers.
+    expect(dotnetNames('class').namespace).toBe('Class');
+    expect(dotnetNames('api-v2-2fa').namespace).toBe('ApiV22fa');
+  });
+
+  it('suggests a DNS-1123 name no longer than 63 characters', () => {
+    const name = `9${'a'.repeat(62)}`;
+    const message = serviceNameProblemForStack(name, 'dotnet')!;
+    const suggested = /try '([^']+)'/.exec(message)![1];
+    expect(suggested.length).toBeLessThanOrEqual(63);
+    expect(serviceNameProblemForStack(suggested, 'dotnet')).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Scaffolder actions that render production-grade Go and Rust microservices (.NET is planned) and register them.
+ * Scaffolder actions that render production-grade Go, .NET and Rust microservices and register them.
  *
  * @packageDocumentation
  */

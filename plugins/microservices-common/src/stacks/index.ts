@@ -1,4 +1,5 @@
 import { serviceNameProblem } from '../serviceName';
+import { dotnetDescription } from './dotnet';
 import { goDescription } from './go';
 import { rustDescription } from './rust';
 import type { StackDescription } from './types';
@@ -8,7 +9,7 @@ import type { StackDescription } from './types';
  *
  * @public
  */
-export const OFFERED_STACKS = ['go', 'rust'] as const;
+export const OFFERED_STACKS = ['go', 'dotnet', 'rust'] as const;
 /**
  * One of {@link OFFERED_STACKS}.
  *
@@ -21,7 +22,7 @@ export type OfferedStack = (typeof OFFERED_STACKS)[number];
  *
  * @public
  */
-export const PLANNED_STACKS: ReadonlyArray<string> = ['dotnet'];
+export const PLANNED_STACKS: ReadonlyArray<string> = [];
 
 /**
  * One description per offered stack, in `OFFERED_STACKS` order.
@@ -30,6 +31,7 @@ export const PLANNED_STACKS: ReadonlyArray<string> = ['dotnet'];
  */
 export const stackDescriptions: ReadonlyArray<StackDescription> = [
   goDescription,
+  dotnetDescription,
   rustDescription,
 ];
 
@@ -50,6 +52,14 @@ export {
   rustDependencyClash,
   rustDependencyClashProblem,
 } from './rust';
+export {
+  dotnetNames,
+  dotnetNameProblem,
+  dotnetNamespaceClash,
+  DOTNET_SKELETON_IDENTIFIERS,
+} from './dotnet';
+export type { DotnetNames } from './dotnet';
+export { DOTNET_DEPENDENCY_PACKAGES } from './dotnetDependencyPackages';
 export { RUST_DEPENDENCY_CRATES } from './rustDependencyCrates';
 export type { StackDescription } from './types';
 

@@ -18,8 +18,8 @@ export function withDefault<T extends zImpl.ZodTypeAny>(
 export const stack = (z: Z) =>
   z.enum(OFFERED_STACKS, {
     description: `Language stack: ${OFFERED_STACKS.map(s => `'${s}'`).join(
-      ' or ',
-    )} ('dotnet' is planned, not offered yet)`,
+      ', ',
+    )}`,
   });
 
 // The DNS-1123 rule is checked in the handler, whose error explains the rule better than a schema pattern.

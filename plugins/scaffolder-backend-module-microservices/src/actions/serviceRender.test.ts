@@ -244,12 +244,7 @@ describe('microservice:service:render', () => {
     },
   );
 
-  it('refuses a planned or unknown stack without rendering anything', async () => {
-    await expect(
-      run({ stack: 'dotnet', name: 'svc', owner: 'group:default/team-a' }),
-    ).rejects.toThrow(
-      "stack: 'dotnet' is not available yet; choose one of go, rust",
-    );
+  it('refuses an unknown stack without rendering anything', async () => {
     await expect(
       run({ stack: 'cobol', name: 'svc', owner: 'group:default/team-a' }),
     ).rejects.toThrow("stack: 'cobol' is unknown");
@@ -268,6 +263,52 @@ describe('microservice:service:render', () => {
       expect(list()).toEqual([]);
     },
   );
+
+  it.each([
+    ['1password', /starts with a digit.*try 'svc-1password'/],
+    [
+      'system',
+      /C# namespace 'System', which clashes with 'System'.*try 'system-service'/,
+    ],
+    ['microsoft', /clashes with 'Microsoft'/],
+    ['program', /clashes with 'Program'/],
+    ['npgsql', /C# namespace 'Npgsql', which clashes with 'Npgsql'/],
+    [
+      'open-telemetry',
+      /C# namespace 'OpenTelemetry', which clashes with 'OpenTelemetry/,
+    ],
+    [
+      'opentelemetry',
+      /C# namespace 'Opentelemetry', which clashes with 'OpenTelemetry/,
+    ],
+  ])(
+    'refuses the .NET name %j with an InputError on name that suggests another',
+    async (name, message) => {
+      await expect(
+        run({ stack: 'dotnet', name, owner: 'group:default/team-a' }),
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringMatching(
+          new RegExp(`^name: .*${message.source}`),
+        ),
+      });
+      expect(list()).toEqual([]);
+    },
+  );
+
+  it('refuses a .NET name whose namespace would hide the resource type', async () => {
+    await expect(
+      run({
+        stack: 'dotnet',
+        name: 'customer',
+        owner: 'group:default/team-a',
+        resource: 'customer',
+      }),
+    ).rejects.toThrow(
+      "name: 'customer' becomes the C# namespace 'Customer', which would hide the resource type 'Customer'",
+    );
+    expect(list()).toEqual([]);
+  });
 
   it('refuses a bad resource, owner and an escaping targetPath', async () => {
     const base = { stack: 'go', name: 'svc', owner: 'group:default/team-a' };

@@ -87,7 +87,7 @@ export function createServiceRenderAction(options: {
   return createTemplateAction({
     id: SERVICE_RENDER_ID,
     description:
-      'Renders a production-grade service in the chosen stack (Go or Rust; .NET is planned): code, tests, migrations, OpenAPI spec, README, TechDocs and catalog-info.yaml',
+      'Renders a production-grade service in the chosen stack (Go, .NET or Rust): code, tests, migrations, OpenAPI spec, README, TechDocs and catalog-info.yaml',
     examples,
     supportsDryRun: true,
     schema: {

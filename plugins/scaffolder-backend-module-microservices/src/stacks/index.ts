@@ -4,6 +4,7 @@ import {
   PLANNED_STACKS,
   type OfferedStack,
 } from '@cross-stack/plugin-microservices-common';
+import { dotnetStack } from './dotnet';
 import { goStack } from './go';
 import { rustStack } from './rust';
 import type { StackDefinition } from './types';
@@ -13,7 +14,11 @@ export { OFFERED_STACKS };
 export type { OfferedStack };
 
 /** The stacks this package generates and proves in its conformance tier, in `OFFERED_STACKS` order. */
-export const stacks: ReadonlyArray<StackDefinition> = [goStack, rustStack];
+export const stacks: ReadonlyArray<StackDefinition> = [
+  goStack,
+  dotnetStack,
+  rustStack,
+];
 
 export function findStack(id: unknown): StackDefinition {
   const stack = stacks.find(s => s.id === id);

@@ -335,7 +335,7 @@ describe('updateRepository', () => {
       );
       await expectRefusal(
         repo,
-        /actions\.microservice:service:render\.stack 'cobol' is a stack this package does not know \(it renders go, rust\)/,
+        /actions\.microservice:service:render\.stack 'cobol' is a stack this package does not know \(it renders go, dotnet, rust\)/,
       );
       commitFiles(
         repo,

@@ -44,6 +44,11 @@ describe('checkServiceName (the name field)', () => {
     await expect(checkServiceName('self', 'rust', catalog)).resolves.toMatch(
       /^name: 'self' is a Rust keyword or a name cargo reserves/,
     );
+    await expect(
+      checkServiceName('system', 'dotnet', catalog),
+    ).resolves.toMatch(
+      /^name: 'system' becomes the C# namespace 'System', which clashes with 'System'/,
+    );
     await expect(checkServiceName('Bad', 'go', catalog)).resolves.toMatch(
       /^name: 'Bad' is not a DNS-1123 label/,
     );
