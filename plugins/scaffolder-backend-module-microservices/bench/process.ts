@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { waitForReady } from '../conformance/service';
+import { processEnv, waitForReady } from '../conformance/service';
 
 export interface BenchServer {
   pid: number;
@@ -26,7 +26,7 @@ export async function startServer(
   const log = fs.openSync(logFile, 'w');
   const started = performance.now();
   const child = spawn(binary, [], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
+    env: { ...processEnv(), PORT: String(port), ...env },
     stdio: ['ignore', log, log],
   });
   fs.closeSync(log);

@@ -106,6 +106,19 @@ export async function waitForReady(
   }
 }
 
+/**
+ * The environment a service starts with besides its own configuration: PATH, and where a .NET runtime lives when
+ * the machine says so (a framework-dependent apphost finds an installation in a standard place by itself).
+ */
+export function processEnv(): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+  for (const name of ['DOTNET_ROOT', 'DOTNET_ROOT_X64']) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  return env;
+}
+
 export interface RunningService {
   baseUrl: string;
   child: ChildProcess;
@@ -124,7 +137,7 @@ export async function startService(
   const started = Date.now();
   let output = '';
   const child = spawn(binary, [], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
+    env: { ...processEnv(), PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', d => (output += d));
@@ -242,7 +255,7 @@ export function runUntilExit(
   return new Promise(resolve => {
     let output = '';
     const child = spawn(binary, [], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { ...processEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', d => (output += d));
@@ -303,7 +316,39 @@ export function logEntries(logs: string): Array<Record<string, any>> {
     });
 }
 
-/** A log entry's level in upper case, whichever field name the stack's logger uses. */
+/** The value of the first of `names` an entry has as a key, compared without case (`Message`, `LogLevel`). */
+function fieldOf(entry: Record<string, any>, names: string[]): unknown {
+  const key = Object.keys(entry).find(k => names.includes(k.toLowerCase()));
+  return key === undefined ? undefined : entry[key];
+}
+
+/**
+ * A log entry's level in upper case, whichever field name the stack's logger uses (`level`, `severity`, or
+ * Microsoft.Extensions.Logging's `LogLevel`).
+ */
 export function levelOf(entry: Record<string, any>): string {
-  return String(entry.level ?? entry.severity ?? '').toUpperCase();
+  return String(
+    fieldOf(entry, ['level', 'severity', 'loglevel']) ?? '',
+  ).toUpperCase();
+}
+
+/** Levels above info, in every stack's spelling (`WARN`, .NET's `Warning`, `Critical`). */
+const LOUD_LEVELS = ['WARN', 'WARNING', 'ERROR', 'CRITICAL', 'FATAL'];
+
+/** Whether an entry was logged above info. */
+export function isLoud(entry: Record<string, any>): boolean {
+  return LOUD_LEVELS.includes(levelOf(entry));
+}
+
+/** A log entry's message, whichever field name the stack's logger uses (`msg`, `message`, `Message`). */
+export function messageOf(entry: Record<string, any>): string {
+  return String(fieldOf(entry, ['msg', 'message']) ?? '');
+}
+
+/**
+ * Whether the service logged that it listens: a JSON line whose message starts with "listening" (or ASP.NET
+ * Core's own "Now listening on: …", which Kestrel writes once the port is bound).
+ */
+export function loggedListening(logs: string): boolean {
+  return logEntries(logs).some(e => /^(now )?listening\b/i.test(messageOf(e)));
 }

@@ -1,4 +1,4 @@
-import { errorLine } from './toolchains';
+import { errorLine, lockedNuGetPackage } from './toolchains';
 
 describe('errorLine', () => {
   it("keeps cargo's first error line with its innermost cause, without the probe's folder", () => {
@@ -37,6 +37,59 @@ describe('errorLine', () => {
       ),
     ).toBe(
       'go: github.com/beorn7/perks@v1.0.1: module lookup disabled by GOPROXY=off',
+    );
+  });
+});
+
+describe('lockedNuGetPackage', () => {
+  const lock = (entries: string) =>
+    `{\n  "version": 1,\n  "dependencies": {\n    "net10.0": {\n${entries}\n    }\n  }\n}`;
+  const npgsql = `      "Npgsql": {
+        "type": "Direct",
+        "requested": "[10.0.3, )",
+        "resolved": "10.0.3",
+        "contentHash": "x",
+        "dependencies": { "Microsoft.Extensions.Logging.Abstractions": "10.0.0" }
+      },`;
+  const dapper = `      "Dapper": {
+        "type": "Direct",
+        "requested": "[2.1.86, )",
+        "resolved": "2.1.86",
+        "contentHash": "x"
+      },`;
+  const transitiveLeaf = `      "Microsoft.Extensions.Logging.Abstractions": {
+        "type": "Transitive",
+        "resolved": "10.0.0",
+        "contentHash": "x"
+      },`;
+  const beta = `      "OpenTelemetry.Exporter.Prometheus.AspNetCore": {
+        "type": "Direct",
+        "requested": "[1.20.1-beta.1, )",
+        "resolved": "1.20.1-beta.1",
+        "contentHash": "x"
+      },`;
+  const project = `      "{{ values.dotnet.project | lower }}": {
+        "type": "Project"
+      }`;
+
+  it('prefers a direct, stable package with no dependencies, in a templated lock file too', () => {
+    expect(
+      lockedNuGetPackage([
+        lock([npgsql, beta, transitiveLeaf, dapper, project].join('\n')),
+      ]),
+    ).toEqual({ id: 'Dapper', version: '2.1.86' });
+  });
+
+  it('takes a direct package with dependencies when no leaf is stable', () => {
+    expect(lockedNuGetPackage([lock([beta, npgsql].join('\n'))])).toEqual({
+      id: 'Npgsql',
+      version: '10.0.3',
+    });
+  });
+
+  it('refuses lock files without a direct package', () => {
+    expect(() => lockedNuGetPackage([lock(project)])).toThrow(
+      /locks no direct package/,
     );
   });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { dotnetNames } from '@cross-stack/plugin-microservices-common';
 import { skeletonPath } from '../src/packageFiles';
 import { stacks } from '../src/stacks';
 
@@ -46,6 +47,11 @@ export interface StackToolchain {
   toolchainName: string;
   /** Commands that must succeed for the gates to run; the first one names the toolchain's main command. */
   probes: ToolchainCommand[];
+  /**
+   * Files of the stack's skeleton (plain, not templated) the probes run beside, as in a generated repository:
+   * .NET's global.json picks the SDK, its nuget.config the package sources.
+   */
+  probeFiles?: string[];
   /** The package source the generated repository restores from; probed once per process. */
   packageSource: PackageSourceProbe;
   env: Record<string, string>;
@@ -137,6 +143,102 @@ const cratesRegistry: PackageSourceProbe = {
   },
 };
 
+/** Every file under `dir` whose name `test` accepts, as paths relative to `dir`. */
+function filesUnder(dir: string, test: (name: string) => boolean): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter(entry => entry.isFile() && test(entry.name))
+    .map(entry => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/**
+ * A package the .NET skeleton's lock files pin directly, preferring one with no dependencies and a stable
+ * version. Read from the skeleton's text (a lock file may be templated), entry by entry.
+ */
+export function lockedNuGetPackage(lockTexts: string[]): {
+  id: string;
+  version: string;
+} {
+  const candidates: Array<{ id: string; version: string; leaf: boolean }> = [];
+  for (const text of lockTexts) {
+    for (const entry of text.matchAll(
+      /"([A-Za-z0-9_.-]+)":\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)?)\}/g,
+    )) {
+      const body = entry[2];
+      const version = /"resolved":\s*"([^"]+)"/.exec(body)?.[1];
+      if (!/"type":\s*"Direct"/.test(body) || !version) continue;
+      candidates.push({
+        id: entry[1],
+        version,
+        leaf: !/"dependencies":\s*\{\s*"/.test(body),
+      });
+    }
+  }
+  const stable = candidates.filter(c => !c.version.includes('-'));
+  const pick =
+    stable.find(c => c.leaf) ?? stable[0] ?? candidates.find(c => c.leaf);
+  if (!pick)
+    throw new Error(
+      'the .NET skeleton locks no direct package (packages.lock.json)',
+    );
+  return { id: pick.id, version: pick.version };
+}
+
+/** The target framework the .NET skeleton's projects build for (`net10.0`). */
+function dotnetTargetFramework(): string {
+  const dir = skeletonPath('dotnet');
+  for (const file of filesUnder(dir, n =>
+    /\.(props|csproj)(\.njk)?$/.test(n),
+  )) {
+    const tfm = /<TargetFramework>(net[\d.]+)<\/TargetFramework>/.exec(
+      fs.readFileSync(path.join(dir, file), 'utf8'),
+    )?.[1];
+    if (tfm) return tfm;
+  }
+  return 'net10.0';
+}
+
+/**
+ * `dotnet restore` of a throw-away project with one package the skeleton locks, beside the skeleton's
+ * nuget.config (the sources a generated repository restores from). The version floats on pre-release labels only
+ * (`1.2.3-*` resolves to 1.2.3), which makes NuGet ask the source even when the shared global packages folder
+ * holds the package; that folder stays shared, so what the probe downloads warms the gates' restores.
+ */
+const nugetSource: PackageSourceProbe = {
+  name: 'NuGet source',
+  prepare(dir) {
+    const skeleton = skeletonPath('dotnet');
+    const locks = filesUnder(skeleton, n =>
+      /^packages\.lock\.json(\.njk)?$/.test(n),
+    ).map(f => fs.readFileSync(path.join(skeleton, f), 'utf8'));
+    const pkg = lockedNuGetPackage(locks);
+    fs.writeFileSync(
+      path.join(dir, 'SourceProbe.csproj'),
+      `<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>${dotnetTargetFramework()}</TargetFramework>
+    <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="${pkg.id}" Version="${pkg.version}-*" />
+  </ItemGroup>
+</Project>
+`,
+    );
+    return {
+      command: 'dotnet',
+      args: ['restore', 'SourceProbe.csproj', '--no-http-cache'],
+    };
+  },
+};
+
+// The test summary's skipped count, as VSTest (`Skipped:     1,`) and Microsoft.Testing.Platform (`skipped: 1`)
+// print it.
+const DOTNET_SOME_SKIPPED = /\bskipped:\s*[1-9]\d*\b/i;
+const DOTNET_NONE_SKIPPED = /\bskipped:\s*0\b/i;
+
 export const toolchains: StackToolchain[] = [
   {
     stack: 'go',
@@ -217,6 +319,58 @@ export const toolchains: StackToolchain[] = [
     binary: (_repo, packageName, debug) =>
       path.join(CARGO_TARGET_DIR, debug ? 'debug' : 'release', packageName),
   },
+  {
+    stack: 'dotnet',
+    toolchainName: '.NET SDK',
+    probes: [['dotnet', '--version']],
+    probeFiles: ['global.json', 'nuget.config'],
+    packageSource: nugetSource,
+    env: {
+      DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+      DOTNET_NOLOGO: '1',
+      DOTNET_SKIP_FIRST_TIME_EXPERIENCE: '1',
+      NUGET_XMLDOC_MODE: 'skip',
+    },
+    // Each gate reuses what the one before it produced (restore → format, build → test) where that proves the
+    // same thing: a format or test run does not restore or build differently from the gates before it.
+    gates: [
+      {
+        title: 'dotnet restore --locked-mode',
+        command: 'dotnet',
+        args: ['restore', '--locked-mode'],
+      },
+      {
+        title: 'dotnet format --verify-no-changes --no-restore',
+        command: 'dotnet',
+        args: ['format', '--verify-no-changes', '--no-restore'],
+      },
+      {
+        title: 'dotnet build -c Release -warnaserror --no-restore',
+        command: 'dotnet',
+        args: ['build', '-c', 'Release', '-warnaserror', '--no-restore'],
+      },
+      {
+        title:
+          'dotnet test without DATABASE_URL: the PostgreSQL tests report skipped',
+        command: 'dotnet',
+        args: ['test', '-c', 'Release', '--no-build'],
+        withoutDatabase: true,
+        expectOutput: DOTNET_SOME_SKIPPED,
+      },
+      {
+        title: 'dotnet test with DATABASE_URL: nothing skipped',
+        command: 'dotnet',
+        args: ['test', '-c', 'Release', '--no-build'],
+        needsDatabase: true,
+        expectOutput: DOTNET_NONE_SKIPPED,
+        rejectOutput: DOTNET_SOME_SKIPPED,
+      },
+    ],
+    // `make build` is `dotnet publish`; Debug skips the optimiser's work, which behaviour does not depend on.
+    debugBuildArgs: ['CONFIGURATION=Debug'],
+    binary: (repo, packageName) =>
+      path.join(repo, 'publish', dotnetNames(packageName).project),
+  },
 ];
 
 export const BUILD_ENTRYPOINT = { command: 'make', args: ['build'] };
@@ -250,12 +404,16 @@ export function errorLine(output: string, scratch = ''): string {
   return error.slice(0, 400);
 }
 
-function firstOutputLine(output: string): string {
+/** The line of a failed command's output that says what is missing, else its first line. */
+function failureLine(output: string): string {
+  const lines = output
+    .split('\n')
+    .map(l => l.trim())
+    .filter(Boolean);
   return (
-    output
-      .split('\n')
-      .find(l => l.trim())
-      ?.trim() ?? '(no output)'
+    lines.find(l => /\b(error|not found|not installed)\b/i.test(l)) ??
+    lines[0] ??
+    '(no output)'
   );
 }
 
@@ -266,6 +424,11 @@ function probeStack(toolchain: StackToolchain): string | undefined {
     path.join(os.tmpdir(), `probe-${toolchain.stack}-`),
   );
   try {
+    for (const file of toolchain.probeFiles ?? []) {
+      const source = skeletonPath(`${toolchain.stack}/${file}`);
+      if (fs.existsSync(source))
+        fs.copyFileSync(source, path.join(scratch, file));
+    }
     for (const [command, ...args] of toolchain.probes) {
       const result = spawnSync(command, args, {
         cwd: scratch,
@@ -279,9 +442,7 @@ function probeStack(toolchain: StackToolchain): string | undefined {
       )
         return `no ${toolchain.toolchainName} ('${command}' is not on PATH)`;
       if (result.status !== 0)
-        return `no ${
-          toolchain.toolchainName
-        } ('${shown}' failed: ${firstOutputLine(
+        return `no ${toolchain.toolchainName} ('${shown}' failed: ${failureLine(
           `${result.stderr ?? ''}${result.stdout ?? ''}${result.error ?? ''}`,
         )})`;
     }
