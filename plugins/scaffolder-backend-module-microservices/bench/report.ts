@@ -31,7 +31,13 @@ const atLeast = (limit: number): Target => ({
 });
 
 /** Idle RSS targets per stack; a stack without one is reported without a check. */
-const IDLE_RSS_TARGET_MIB: Record<string, number> = { go: 15, rust: 8 };
+const IDLE_RSS_TARGET_MIB: Record<string, number> = {
+  go: 15,
+  rust: 8,
+  dotnet: 50,
+};
+/** Exec → /ready targets per stack; a stack without one is reported without a check. */
+const STARTUP_TARGET_MS: Record<string, number> = { dotnet: 1000 };
 /** Generated / bare throughput, for /health and for the database route alike. */
 const RATIO_TARGET = 0.8;
 
@@ -130,6 +136,11 @@ export function rows(
       {
         measure: `${stack}: exec → /ready 200 (median of ${context.startups})`,
         value: `${s.startupMs} ms`,
+        raw: s.startupMs,
+        target:
+          STARTUP_TARGET_MS[stack] === undefined
+            ? undefined
+            : below(STARTUP_TARGET_MS[stack], ' ms'),
       },
     );
   }

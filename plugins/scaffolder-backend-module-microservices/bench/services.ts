@@ -68,6 +68,7 @@ export interface ServicesOptions {
 const BARE_FIXTURES: Record<string, string[]> = {
   go: ['bare-gin', 'bare-nethttp'],
   rust: ['bare-axum'],
+  dotnet: ['bare-minimal-api'],
 };
 const FIXTURES = path.join(__dirname, 'fixtures');
 const SERVICE_NAME = 'bench-api';
@@ -129,20 +130,43 @@ export function baselineFor(stack: string, repo: string): Baseline {
 const SHARED_LIBRARIES: Record<string, string[]> = {
   go: ['github.com/gin-gonic/gin', 'github.com/jackc/pgx/v5'],
   rust: ['axum', 'hyper', 'sqlx-postgres', 'tokio'],
+  dotnet: ['Npgsql'],
 };
 
-/** Versions of the locked dependencies: go.mod requirements, or Cargo.lock packages. */
+/** The packages.lock.json files of a .NET tree outside its tests (the service's own dependencies). */
+function dotnetLockFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter(
+      entry =>
+        entry.isFile() &&
+        entry.name === 'packages.lock.json' &&
+        !path.relative(dir, entry.parentPath).split(path.sep).includes('tests'),
+    )
+    .map(entry => path.join(entry.parentPath, entry.name));
+}
+
+/** Versions of the locked dependencies: go.mod requirements, Cargo.lock packages, or packages.lock.json entries. */
 function lockedVersions(stack: string, dir: string): Map<string, string> {
   const versions = new Map<string, string>();
-  const add = (name: string, version: string) =>
-    versions.set(
-      name,
-      versions.has(name) ? `${versions.get(name)}+${version}` : version,
-    );
+  const add = (name: string, version: string) => {
+    const known = versions.get(name)?.split('+') ?? [];
+    if (!known.includes(version))
+      versions.set(name, [...known, version].join('+'));
+  };
   if (stack === 'go') {
     const goMod = fs.readFileSync(path.join(dir, 'go.mod'), 'utf8');
     for (const m of goMod.matchAll(/^\s*(?:require\s+)?(\S+)\s+(v\S+)/gm))
       add(m[1], m[2]);
+  } else if (stack === 'dotnet') {
+    for (const file of dotnetLockFiles(dir)) {
+      const lock = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        dependencies?: Record<string, Record<string, { resolved?: string }>>;
+      };
+      for (const packages of Object.values(lock.dependencies ?? {}))
+        for (const [name, entry] of Object.entries(packages))
+          if (entry.resolved) add(name, entry.resolved);
+    }
   } else {
     const lock = fs.readFileSync(path.join(dir, 'Cargo.lock'), 'utf8');
     for (const m of lock.matchAll(/^name = "([^"]+)"\nversion = "([^"]+)"/gm))
@@ -166,6 +190,46 @@ export function compareLibraries(
     if (!a || !b) continue;
     if (a === b) same.push(`${name} ${a}`);
     else different.push(`${name} ${a} in the service, ${b} in the baseline`);
+  }
+  return { same, different };
+}
+
+/**
+ * The runtime settings a published .NET program starts with (its runtimeconfig.json's configProperties: GC mode,
+ * tiered compilation, globalization …); empty for a program without one.
+ */
+export function runtimeSettings(binary: string): Map<string, string> {
+  const file = `${binary}.runtimeconfig.json`;
+  const settings = new Map<string, string>();
+  if (!fs.existsSync(file)) return settings;
+  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    runtimeOptions?: { configProperties?: Record<string, unknown> };
+  };
+  for (const [key, value] of Object.entries(
+    config.runtimeOptions?.configProperties ?? {},
+  ))
+    settings.set(key, JSON.stringify(value));
+  return settings;
+}
+
+/** Which runtime settings both programs share, and which differ (a setting one side lacks takes its default). */
+export function compareRuntimeSettings(
+  generated: Map<string, string>,
+  bare: Map<string, string>,
+): { same: string[]; different: string[] } {
+  const same: string[] = [];
+  const different: string[] = [];
+  for (const key of [
+    ...new Set([...generated.keys(), ...bare.keys()]),
+  ].sort()) {
+    const [a, b] = [generated.get(key), bare.get(key)];
+    if (a === b) same.push(`${key}=${a}`);
+    else
+      different.push(
+        `${key} ${a ?? '(default)'} in the service, ${
+          b ?? '(default)'
+        } in the baseline`,
+      );
   }
   return { same, different };
 }
@@ -341,6 +405,18 @@ async function measureStack(
           '; ',
         )} (update bench/fixtures/${bareName})`,
       );
+    if (built.runtime.same.length)
+      notes.push(
+        `${stack}: same runtime settings on both sides: ${built.runtime.same.join(
+          ', ',
+        )}`,
+      );
+    if (built.runtime.different.length)
+      notes.push(
+        `${stack}: NOT like for like, runtime settings differ: ${built.runtime.different.join(
+          '; ',
+        )} (update bench/fixtures/${bareName})`,
+      );
     for (const [what, result] of Object.entries(runs)) {
       if (result.socketErrors)
         notes.push(`${stack}: ${what} socket errors: ${result.socketErrors}`);
@@ -383,6 +459,7 @@ interface Built {
   bare: string;
   baseline: Baseline;
   libraries: { same: string[]; different: string[] };
+  runtime: { same: string[]; different: string[] };
 }
 
 /** Renders and builds the generated service and its baseline; a failure names which of the two. */
@@ -419,11 +496,16 @@ async function buildStack(
   });
   const libraries = compareLibraries(stack, repo, bareDir);
   try {
+    const bare = build(toolchain, bareDir, baseline.fixture);
     return {
       generated,
-      bare: build(toolchain, bareDir, baseline.fixture),
+      bare,
       baseline,
       libraries,
+      runtime: compareRuntimeSettings(
+        runtimeSettings(generated),
+        runtimeSettings(bare),
+      ),
     };
   } catch (error) {
     throw new Error(
