@@ -534,7 +534,16 @@ export async function benchServices(
   };
   const runnable: StackToolchain[] = [];
   for (const toolchain of toolchains) {
-    const reason = whySkipped(toolchain, options.stacks);
+    let reason: string | undefined;
+    try {
+      reason = whySkipped(toolchain, options.stacks);
+    } catch (error) {
+      fail(
+        toolchain.stack,
+        `its toolchain probe failed — ${(error as Error).message}`,
+      );
+      continue;
+    }
     if (reason) outcome.skipped.push(`${toolchain.stack}: skipped — ${reason}`);
     else runnable.push(toolchain);
   }

@@ -90,13 +90,29 @@ async function token(
   return jwt.sign(new TextEncoder().encode(claims.secret ?? SECRET));
 }
 
+/** Why the tier skips a stack, or undefined when it runs; throws when the probe cannot be built. */
+function whySkipped(toolchain: (typeof toolchains)[number]) {
+  if (onlyStacks && !onlyStacks.includes(toolchain.stack))
+    return 'not in CONFORMANCE_STACKS';
+  return stackUnavailable(toolchain) || postgresMissing;
+}
+
 for (const toolchain of toolchains) {
-  const skipped =
-    (onlyStacks &&
-      !onlyStacks.includes(toolchain.stack) &&
-      'not in CONFORMANCE_STACKS') ||
-    stackUnavailable(toolchain) ||
-    postgresMissing;
+  let skipped: string | undefined;
+  try {
+    skipped = whySkipped(toolchain);
+  } catch (error) {
+    // A fault of this repository (a skeleton without what the probe reads), not of the machine: it fails.
+    const message = (error as Error).message;
+    summary.push(
+      `${toolchain.stack}: FAILED — probing its toolchain: ${message}`,
+    );
+    stacksRun++;
+    it(`${toolchain.stack} conformance: probes the toolchain and its package source`, () => {
+      throw error;
+    });
+    continue;
+  }
   if (skipped) {
     summary.push(`${toolchain.stack}: skipped — ${skipped}`);
     // Counted as skipped in jest's totals too (and a run where every stack is skipped is not an empty suite).

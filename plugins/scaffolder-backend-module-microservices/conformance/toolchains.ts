@@ -181,7 +181,7 @@ export function lockedNuGetPackage(lockTexts: string[]): {
     stable.find(c => c.leaf) ?? stable[0] ?? candidates.find(c => c.leaf);
   if (!pick)
     throw new Error(
-      'the .NET skeleton locks no direct package (packages.lock.json)',
+      'the .NET skeleton locks no direct package (no packages.lock.json under skeletons/dotnet or skeletons/data/dotnet names one)',
     );
   return { id: pick.id, version: pick.version };
 }
@@ -209,10 +209,13 @@ function dotnetTargetFramework(): string {
 const nugetSource: PackageSourceProbe = {
   name: 'NuGet source',
   prepare(dir) {
-    const skeleton = skeletonPath('dotnet');
-    const locks = filesUnder(skeleton, n =>
-      /^packages\.lock\.json(\.njk)?$/.test(n),
-    ).map(f => fs.readFileSync(path.join(skeleton, f), 'utf8'));
+    // The skeleton's lock files, or the data files a templated lock file is filled from.
+    const locks = ['dotnet', 'data/dotnet'].flatMap(folder => {
+      const root = skeletonPath(folder);
+      return filesUnder(root, n => /packages\.lock\.json(\.njk)?$/.test(n)).map(
+        f => fs.readFileSync(path.join(root, f), 'utf8'),
+      );
+    });
     const pkg = lockedNuGetPackage(locks);
     fs.writeFileSync(
       path.join(dir, 'SourceProbe.csproj'),
@@ -474,7 +477,8 @@ const probed = new Map<string, string | undefined>();
 /**
  * Why a stack cannot run on this machine, or undefined when it can: no stack definition or skeleton yet, its
  * toolchain is not installed, or its package source does not answer a real one-package fetch. Decided at run
- * time, once per process, so a machine that has a toolchain and its source runs the stack.
+ * time, once per process, so a machine that has a toolchain and its source runs the stack. Throws when the probe
+ * itself cannot be built (a skeleton without the lock file it reads): that is a fault here, not the machine's.
  */
 export function stackUnavailable(
   toolchain: StackToolchain,
