@@ -90,6 +90,19 @@ async function token(
   return jwt.sign(new TextEncoder().encode(claims.secret ?? SECRET));
 }
 
+/** Fails with the command's last output lines (jest's object diff would show only the exit status). */
+function expectSuccess(
+  command: { command: string; args: string[] },
+  result: ReturnType<typeof runGate>,
+) {
+  if (result.status !== 0)
+    throw new Error(
+      `'${[command.command, ...command.args].join(' ')}' exited with ${
+        result.status ?? result.error
+      }:\n${result.output.slice(-6000)}`,
+    );
+}
+
 /** Why the tier skips a stack, or undefined when it runs; throws when the probe cannot be built. */
 function whySkipped(toolchain: (typeof toolchains)[number]) {
   if (onlyStacks && !onlyStacks.includes(toolchain.stack))
@@ -229,10 +242,7 @@ for (const toolchain of toolchains) {
               ...(gate.withoutDatabase ? { DATABASE_URL: undefined } : {}),
             };
             const result = runGate(gate, repo, env);
-            expect({
-              status: result.status,
-              output: result.output.slice(-6000),
-            }).toMatchObject({ status: 0 });
+            expectSuccess(gate, result);
             if (gate.expectEmptyOutput) expect(result.output.trim()).toBe('');
             if (gate.expectOutput)
               expect(result.output).toMatch(gate.expectOutput);
@@ -259,18 +269,11 @@ for (const toolchain of toolchains) {
             }
             const target = toolchain.binary(context, variant.name, true);
             fs.rmSync(target, { force: true });
-            const result = runGate(
-              {
-                command: BUILD_ENTRYPOINT.command,
-                args: [...BUILD_ENTRYPOINT.args, ...toolchain.debugBuildArgs],
-              },
-              context,
-              toolchain.env,
-            );
-            expect({
-              status: result.status,
-              output: result.output.slice(-6000),
-            }).toMatchObject({ status: 0 });
+            const build = {
+              command: BUILD_ENTRYPOINT.command,
+              args: [...BUILD_ENTRYPOINT.args, ...toolchain.debugBuildArgs],
+            };
+            expectSuccess(build, runGate(build, context, toolchain.env));
             expect(fs.existsSync(target)).toBe(true);
             binary = target;
           },
