@@ -160,7 +160,7 @@ const GATE_COMMANDS: Record<
 };
 /** .NET's audit: NuGet Audit over every locked package; high and critical advisories and unread advisory data fail. */
 const NUGET_AUDIT =
-  'dotnet restore --locked-mode --force -p:NuGetAudit=true -p:NuGetAuditMode=all -p:NuGetAuditLevel=high -warnaserror:NU1900,NU1903,NU1904';
+  'dotnet restore --locked-mode --force -p:NuGetAudit=true -p:NuGetAuditMode=all -p:NuGetAuditLevel=high -warnaserror:NU1900,NU1903,NU1904,NU1905';
 
 /** The GitHub workflows: actionlint-clean, gates before the push, supply chain after it, pinned actions. */
 async function expectGithubCi(
@@ -689,6 +689,34 @@ describe('microservice:deploy:render', () => {
           expect(container.readinessProbe.httpGet.path).toBe('/ready');
         },
       );
+
+      it("Kubernetes README: how the runtime's memory follows the container's limit", () => {
+        const readme = read('deploy/kubernetes/README.md');
+        const settings = readme.slice(readme.indexOf('## Settings'));
+        expect(settings.includes('`GOMEMLIMIT` is set from the container')).toBe(
+          stack === 'go',
+        );
+        // .NET: the GC's own cgroup-derived limit, and why no resourceFieldRef feeds DOTNET_GCHeapHardLimit.
+        expect(settings.includes('keeps its heap\n  under 75 % of it')).toBe(
+          stack === 'dotnet',
+        );
+        expect(/hexadecimal bytes/.test(settings)).toBe(stack === 'dotnet');
+        expect(settings.includes('`DOTNET_GCHeapHardLimitPercent`')).toBe(
+          stack === 'dotnet',
+        );
+        // Nothing sets a .NET heap variable the README says is left alone.
+        for (const env of ['dev', 'prod']) {
+          const [container] = one(overlay(env), 'Deployment').spec.template
+            .spec.containers;
+          const configMap = one(overlay(env), 'ConfigMap').data;
+          expect(
+            [
+              ...container.env.map((e: KObject) => e.name),
+              ...Object.keys(configMap),
+            ].filter(key => key.startsWith('DOTNET_GC')),
+          ).toEqual([]);
+        }
+      });
 
       it('builds the overlays as the kustomize binary does, where one is available', () => {
         const sortById = (objects: KObject[]) =>
