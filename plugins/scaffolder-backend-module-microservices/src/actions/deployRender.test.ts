@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { spawnSync } from 'node:child_process';
+import type { Env } from 'dockerfile-ast';
 import {
   CI_TOOLS,
   DEFAULT_EGRESS,
@@ -800,6 +801,14 @@ describe('microservice:deploy:render', () => {
           expect(runtime).toEqual(
             expect.arrayContaining(['WORKDIR /app', 'COPY /src/publish/ /app/']),
           );
+          // PORT is the service's; the chiseled image's own port variable (8080) is emptied.
+          const env = Object.fromEntries(
+            report.stages[1].instructions
+              .filter(i => i.getKeyword() === 'ENV')
+              .flatMap(i => (i as Env).getProperties())
+              .map(p => [p.getName(), p.getValue() ?? '']),
+          );
+          expect(env).toEqual({ PORT: '8080', ASPNETCORE_HTTP_PORTS: '' });
           expect(text.split('\n')).toContain(
             'COPY --from=build /src/publish/ /app/',
           );
