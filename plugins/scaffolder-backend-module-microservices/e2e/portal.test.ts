@@ -273,6 +273,14 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
     );
     await nameField.fill('Billing_API');
     await shows(serviceNameProblemForStack('Billing_API', 'rust')!);
+    // Another stack, other rules: .NET refuses a name whose C# namespace would clash with the platform's.
+    await page.getByRole('button', { name: 'Back' }).click();
+    await chooseStack(page, 'dotnet');
+    await nameField.fill('system');
+    await shows(serviceNameProblemForStack('system', 'dotnet')!);
+    expect(serviceNameProblemForStack('system', 'dotnet')).toMatch(
+      /^name: 'system' becomes the C# namespace 'System'/,
+    );
     // This repository's own Component, which the portal loads at start.
     await nameField.fill('cross-stack-microservices');
     await shows(

@@ -20,6 +20,13 @@ jest.setTimeout(300_000);
 
 const TEMPLATE = 'template:default/microservice';
 
+/** The file that tells each stack's repository apart: its package manifest. */
+const STACK_MANIFEST: Record<string, string> = {
+  go: 'go.mod',
+  dotnet: 'Directory.Packages.props',
+  rust: 'Cargo.toml',
+};
+
 describe('microservice template on the embedded backend', () => {
   let backend: RunningBackend;
 
@@ -227,7 +234,7 @@ describe('microservice template on the embedded backend', () => {
           'Dockerfile',
           '.github/workflows/ci.yml',
           'deploy/kubernetes/overlays/prod/kustomization.yaml',
-          stack === 'go' ? 'go.mod' : 'Cargo.toml',
+          STACK_MANIFEST[stack],
         ]),
       );
       const messages: string[] = res.body.log.map((l: any) => l.body.message);

@@ -85,14 +85,14 @@ describe('yarn render', () => {
     await expect(
       renderFromTemplate({
         parameters: {
-          stack: 'dotnet',
+          stack: 'cobol',
           name: 'svc',
           owner: 'group:default/team-a',
         },
         out: dir.resolve('x'),
       }),
     ).rejects.toThrow(
-      'Invalid input passed to action microservice:service:render: stack: is not one of enum values: go,rust',
+      'Invalid input passed to action microservice:service:render: stack: is not one of enum values: go,dotnet,rust',
     );
     expect(dir.content()).toEqual({});
   });
