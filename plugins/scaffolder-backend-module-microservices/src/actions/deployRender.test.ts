@@ -694,9 +694,9 @@ describe('microservice:deploy:render', () => {
       it("Kubernetes README: how the runtime's memory follows the container's limit", () => {
         const readme = read('deploy/kubernetes/README.md');
         const settings = readme.slice(readme.indexOf('## Settings'));
-        expect(settings.includes('`GOMEMLIMIT` is set from the container')).toBe(
-          stack === 'go',
-        );
+        expect(
+          settings.includes('`GOMEMLIMIT` is set from the container'),
+        ).toBe(stack === 'go');
         // .NET: the GC's own cgroup-derived limit, and why no resourceFieldRef feeds DOTNET_GCHeapHardLimit.
         expect(settings.includes('keeps its heap\n  under 75 % of it')).toBe(
           stack === 'dotnet',
@@ -707,8 +707,8 @@ describe('microservice:deploy:render', () => {
         );
         // Nothing sets a .NET heap variable the README says is left alone.
         for (const env of ['dev', 'prod']) {
-          const [container] = one(overlay(env), 'Deployment').spec.template
-            .spec.containers;
+          const [container] = one(overlay(env), 'Deployment').spec.template.spec
+            .containers;
           const configMap = one(overlay(env), 'ConfigMap').data;
           expect(
             [
@@ -789,30 +789,46 @@ describe('microservice:deploy:render', () => {
             /^RUN dotnet restore src\/BillingApi\.Api\/BillingApi\.Api\.csproj --locked-mode$/,
         }[stack];
         expect(dependencies).toMatch(dependencyStep);
-        if (stack === 'dotnet') {
-          // The SDK image has no make: Ubuntu's own package at an exact version, before anything is copied.
-          expect(build[0]).toMatch(
-            /^RUN apt-get update\s+&& apt-get install --yes --no-install-recommends make=4\.3-4\.1build2\s+&& rm -rf \/var\/lib\/apt\/lists\/\*$/,
-          );
-          // The whole publish folder (apphost, assemblies, runtimeconfig) lands where the entrypoint is.
-          const runtime = report.stages[1].instructions.map(
-            i => `${i.getKeyword()} ${i.getArgumentsContent()}`,
-          );
-          expect(runtime).toEqual(
-            expect.arrayContaining(['WORKDIR /app', 'COPY /src/publish/ /app/']),
-          );
-          // PORT is the service's; the chiseled image's own port variable (8080) is emptied.
-          const env = Object.fromEntries(
-            report.stages[1].instructions
-              .filter(i => i.getKeyword() === 'ENV')
-              .flatMap(i => (i as Env).getProperties())
-              .map(p => [p.getName(), p.getValue() ?? '']),
-          );
-          expect(env).toEqual({ PORT: '8080', ASPNETCORE_HTTP_PORTS: '' });
-          expect(text.split('\n')).toContain(
-            'COPY --from=build /src/publish/ /app/',
-          );
-        }
+        // The first step: .NET's SDK image has no make, so Ubuntu's own package at an exact version comes first.
+        expect(build[0]).toMatch(
+          {
+            go: /^WORKDIR \/src$/,
+            rust: /^WORKDIR \/src$/,
+            dotnet:
+              /^RUN apt-get update\s+&& apt-get install --yes --no-install-recommends make=4\.3-4\.1build2\s+&& rm -rf \/var\/lib\/apt\/lists\/\*$/,
+          }[stack],
+        );
+        // What the runtime stage takes from the build: the binary (Go, Rust), or the whole publish folder
+        // (apphost, assemblies, runtimeconfig) where the entrypoint and the content root are (.NET).
+        const runtime = report.stages[1].instructions
+          .map(i => `${i.getKeyword()} ${i.getArgumentsContent()}`)
+          .filter(i => /^(COPY|WORKDIR) /.test(i));
+        expect(runtime).toEqual(
+          {
+            go: ['COPY /src/bin/api /app/billing-api'],
+            rust: ['COPY /out/billing-api /app/billing-api'],
+            dotnet: ['WORKDIR /app', 'COPY /src/publish/ /app/'],
+          }[stack],
+        );
+        expect(
+          text.split('\n').filter(line => line.startsWith('COPY --from=')),
+        ).toEqual(
+          runtime
+            .filter(i => i.startsWith('COPY '))
+            .map(i => i.replace('COPY ', 'COPY --from=build ')),
+        );
+        // PORT is the service's; .NET also empties the chiseled image's own port variable (8080).
+        const env = Object.fromEntries(
+          report.stages[1].instructions
+            .filter(i => i.getKeyword() === 'ENV')
+            .flatMap(i => (i as Env).getProperties())
+            .map(p => [p.getName(), p.getValue() ?? '']),
+        );
+        expect(env).toEqual(
+          stack === 'dotnet'
+            ? { PORT: '8080', ASPNETCORE_HTTP_PORTS: '' }
+            : { PORT: '8080' },
+        );
         expect(
           build.slice(copySource + 1).some(r => /\bmake build\b/.test(r)),
         ).toBe(true);
@@ -829,9 +845,11 @@ describe('microservice:deploy:render', () => {
           expect.arrayContaining([
             '.git',
             'deploy',
-            ...{ go: ['bin'], rust: ['target'], dotnet: ['**/bin', '**/obj', 'publish'] }[
-              stack
-            ],
+            ...{
+              go: ['bin'],
+              rust: ['target'],
+              dotnet: ['**/bin', '**/obj', 'publish'],
+            }[stack],
           ]),
         );
         // The lock files reach the build: none is ignored.
@@ -839,31 +857,41 @@ describe('microservice:deploy:render', () => {
         expect(dockerContextFiles(lockFiles, read('.dockerignore'))).toEqual(
           lockFiles,
         );
-        if (stack === 'dotnet') {
-          // Every file the restore layer copies is in the context; local build output is not.
-          const kept = [
-            'global.json',
-            'nuget.config',
-            'Directory.Build.props',
-            'Directory.Packages.props',
-            '.editorconfig',
-            'BillingApi.slnx',
-            'Makefile',
-            'src/BillingApi.Api/BillingApi.Api.csproj',
-            'src/BillingApi.Api/Program.cs',
-            'migrations/0001_create_users.sql',
-          ];
-          const outputs = [
-            'publish/BillingApi.Api',
-            'src/BillingApi.Api/bin/Release/net10.0/BillingApi.Api.dll',
-            'src/BillingApi.Api/obj/project.assets.json',
-            'tests/BillingApi.Api.Tests/bin/Debug/net10.0/xunit.core.dll',
-            'tests/BillingApi.Api.Tests/TestResults/coverage.xml',
-          ];
-          expect(
-            dockerContextFiles([...kept, ...outputs], read('.dockerignore')),
-          ).toEqual(kept);
-        }
+        // Every file the build reads stays in the context; local build output does not.
+        const { kept, outputs } = {
+          go: {
+            kept: ['go.mod', 'go.sum', 'Makefile', 'cmd/api/main.go'],
+            outputs: ['bin/api', 'coverage.out'],
+          },
+          rust: {
+            kept: ['Cargo.toml', 'Cargo.lock', 'Makefile', 'src/main.rs'],
+            outputs: ['target/release/billing-api'],
+          },
+          dotnet: {
+            kept: [
+              'global.json',
+              'nuget.config',
+              'Directory.Build.props',
+              'Directory.Packages.props',
+              '.editorconfig',
+              'BillingApi.slnx',
+              'Makefile',
+              'src/BillingApi.Api/BillingApi.Api.csproj',
+              'src/BillingApi.Api/Program.cs',
+              'migrations/0001_create_users.sql',
+            ],
+            outputs: [
+              'publish/BillingApi.Api',
+              'src/BillingApi.Api/bin/Release/net10.0/BillingApi.Api.dll',
+              'src/BillingApi.Api/obj/project.assets.json',
+              'tests/BillingApi.Api.Tests/bin/Debug/net10.0/xunit.core.dll',
+              'tests/BillingApi.Api.Tests/TestResults/coverage.xml',
+            ],
+          },
+        }[stack];
+        expect(
+          dockerContextFiles([...kept, ...outputs], read('.dockerignore')),
+        ).toEqual(kept);
       });
 
       it(`CI (${ci}): valid; gates, audit and manifest checks before the push; SBOM, scan, signature, provenance and promotion after it`, async () => {
