@@ -767,8 +767,9 @@ describe('microservice:deploy:render', () => {
           go: ['COPY go.mod go.sum ./'],
           rust: ['COPY Cargo.toml Cargo.lock ./'],
           dotnet: [
-            'COPY global.json nuget.config Directory.Build.props Directory.Packages.props ./',
+            'COPY global.json nuget.config Directory.Build.props Directory.Packages.props BillingApi.slnx ./',
             'COPY src/BillingApi.Api/BillingApi.Api.csproj src/BillingApi.Api/packages.lock.json src/BillingApi.Api/',
+            'COPY tests/BillingApi.Api.Tests/BillingApi.Api.Tests.csproj tests/BillingApi.Api.Tests/packages.lock.json tests/BillingApi.Api.Tests/',
           ],
         }[stack];
         const copyManifests = build.indexOf(manifestCopies[0]);
@@ -785,8 +786,7 @@ describe('microservice:deploy:render', () => {
         const dependencyStep = {
           go: /^RUN go mod download && go mod verify$/,
           rust: /^RUN mkdir src[\s\S]*src\/main\.rs[\s\S]*cargo build --release --locked[\s\S]*cargo clean --release --locked --package billing-api[\s\S]*rm -rf src$/,
-          dotnet:
-            /^RUN dotnet restore src\/BillingApi\.Api\/BillingApi\.Api\.csproj --locked-mode$/,
+          dotnet: /^RUN dotnet restore --locked-mode$/,
         }[stack];
         expect(dependencies).toMatch(dependencyStep);
         // The first step: .NET's SDK image has no make, so Ubuntu's own package at an exact version comes first.
@@ -817,13 +817,28 @@ describe('microservice:deploy:render', () => {
             .filter(i => i.startsWith('COPY '))
             .map(i => i.replace('COPY ', 'COPY --from=build ')),
         );
-        // PORT is the service's; .NET also empties the chiseled image's own port variable (8080).
-        const env = Object.fromEntries(
-          report.stages[1].instructions
-            .filter(i => i.getKeyword() === 'ENV')
-            .flatMap(i => (i as Env).getProperties())
-            .map(p => [p.getName(), p.getValue() ?? '']),
+        const envOf = (stage: number) =>
+          Object.fromEntries(
+            report.stages[stage].instructions
+              .filter(i => i.getKeyword() === 'ENV')
+              .flatMap(i => (i as Env).getProperties())
+              .map(p => [p.getName(), p.getValue() ?? '']),
+          );
+        // The build's settings: Go reads go.sum only; .NET builds without advisory lookups (the audit is CI's job),
+        // so the image depends on the lock files alone.
+        expect(envOf(0)).toEqual(
+          {
+            go: { GOFLAGS: '-mod=readonly' },
+            rust: {},
+            dotnet: {
+              DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+              DOTNET_NOLOGO: '1',
+              NuGetAudit: 'false',
+            },
+          }[stack],
         );
+        // PORT is the service's; .NET also empties the chiseled image's own port variable (8080).
+        const env = envOf(1);
         expect(env).toEqual(
           stack === 'dotnet'
             ? { PORT: '8080', ASPNETCORE_HTTP_PORTS: '' }

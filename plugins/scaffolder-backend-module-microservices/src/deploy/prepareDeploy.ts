@@ -353,8 +353,12 @@ export function deployValues(spec: DeploySpec) {
       lockFiles: toolchain.lockFiles(spec.name),
       // The Rust skeleton's Cargo package is named after the service (the Makefile's BINARY).
       packageName: spec.name,
-      // .NET: the API and test projects (`src/<project>/`, `tests/<testProject>/`).
-      ...(toolchain.projects?.(spec.name) ?? { project: '', testProject: '' }),
+      // .NET: the solution and its API and test projects (`src/<project>/`, `tests/<testProject>/`).
+      ...(toolchain.projects?.(spec.name) ?? {
+        solution: '',
+        project: '',
+        testProject: '',
+      }),
       memoryLimitEnv: toolchain.memoryLimitEnv ?? '',
       heapLimitPercent: toolchain.heapLimitPercent ?? 0,
       noblePackages: { make: NOBLE_MAKE_PACKAGE },

@@ -21,7 +21,11 @@ export interface DeployToolchain {
   /** Files that pin dependencies; copied first so their layer is cached, and hashed for CI caches. */
   lockFiles(name: string): string[];
   /** Project names of a stack whose build works on named projects (.NET), else none. */
-  projects?(name: string): { project: string; testProject: string };
+  projects?(name: string): {
+    solution: string;
+    project: string;
+    testProject: string;
+  };
   /**
    * The runtime's soft memory limit, set from the container's memory limit (resourceFieldRef) so the runtime
    * collects before the kernel kills it. None for runtimes without a garbage-collected heap (Rust).
@@ -117,8 +121,8 @@ export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
       ];
     },
     projects: name => {
-      const { project, testProject } = dotnetNames(name);
-      return { project, testProject };
+      const { solution, project, testProject } = dotnetNames(name);
+      return { solution, project, testProject };
     },
     // The GC keeps its heap under 75 % of the container's limit unless told otherwise (GCHeapHardLimitPercent).
     heapLimitPercent: 75,
