@@ -1261,6 +1261,24 @@ describe('microservice:deploy:render', () => {
         'migrations/0001_create_users.sql',
       ],
     ],
+    [
+      'dotnet',
+      [
+        'global.json',
+        'nuget.config',
+        'Directory.Build.props',
+        'Directory.Packages.props',
+        '.editorconfig',
+        'BillingApi.slnx',
+        'Makefile',
+        'src/BillingApi.Api/BillingApi.Api.csproj',
+        'src/BillingApi.Api/packages.lock.json',
+        'src/BillingApi.Api/Program.cs',
+        'tests/BillingApi.Api.Tests/BillingApi.Api.Tests.csproj',
+        'tests/BillingApi.Api.Tests/packages.lock.json',
+        'migrations/0001_create_users.sql',
+      ],
+    ],
   ])(
     '%s: the build context holds every source file `make build` reads, and no deploy files',
     async (stack, needed) => {
@@ -1276,11 +1294,19 @@ describe('microservice:deploy:render', () => {
       expect(context).toEqual(expect.arrayContaining(needed));
       const sources = all.filter(
         f =>
-          /\.(go|rs|sql|toml|lock|sum|mod)$/.test(f) &&
-          !f.startsWith('deploy/'),
+          /\.(go|rs|sql|toml|lock|sum|mod|cs|csproj|props|slnx)$|(^|\/)(packages\.lock\.json|global\.json|nuget\.config|\.editorconfig)$/.test(
+            f,
+          ) && !f.startsWith('deploy/'),
       );
       expect(sources.length).toBeGreaterThan(needed.length);
       expect(sources.filter(f => !context.includes(f))).toEqual([]);
+      // Every file the Dockerfile copies before the source is in the context (else `docker build` stops there).
+      const copied = read('Dockerfile')
+        .split('\n')
+        .filter(line => /^COPY (?!--from)/.test(line) && line !== 'COPY . .')
+        .flatMap(line => line.split(' ').slice(1, -1));
+      expect(copied.length).toBeGreaterThan(0);
+      expect(copied.filter(f => !context.includes(f))).toEqual([]);
       expect(
         context.filter(f =>
           /^(deploy\/|\.github\/|\.gitlab-ci\.yml|Dockerfile|\.dockerignore|catalog-info\.yaml|docs\/)/.test(
@@ -1290,6 +1316,26 @@ describe('microservice:deploy:render', () => {
       ).toEqual([]);
     },
   );
+
+  it("dotnet: the image builds with the SDK global.json pins, the one CI's setup-dotnet installs", async () => {
+    await createServiceRenderAction({ integrations }).handler(
+      createMockActionContext({
+        input: { stack: 'dotnet', name: 'billing-api', owner: OWNER } as any,
+        workspacePath: workspace.path,
+      }),
+    );
+    await run({ stack: 'dotnet', name: 'billing-api', owner: OWNER });
+    const sdk = JSON.parse(read('global.json')).sdk.version;
+    expect(sdk).toBe(DEPLOY_TOOLCHAINS.dotnet.version);
+    const [build] = checkDockerfile(read('Dockerfile')).stages;
+    expect(`${build.image}:${build.tag}`).toBe(
+      `mcr.microsoft.com/dotnet/sdk:${sdk}-noble`,
+    );
+    const setup = parse(read('.github/workflows/ci.yml')).jobs.build.steps.find(
+      (s: KObject) => s.uses?.startsWith('actions/setup-dotnet@'),
+    );
+    expect(setup.with['global-json-file']).toBe('global.json');
+  });
 
   it('passes JWT settings from a Secret when the service has auth', async () => {
     await run({ stack: 'rust', name: 'orders', owner: OWNER, auth: true });
