@@ -837,11 +837,16 @@ describe('microservice:deploy:render', () => {
             },
           }[stack],
         );
-        // PORT is the service's; .NET also empties the chiseled image's own port variable (8080).
+        // PORT is the service's; .NET also empties the chiseled image's own port variable (8080) and turns off
+        // GSS encryption, which needs a Kerberos library the chiseled image does not have.
         const env = envOf(1);
         expect(env).toEqual(
           stack === 'dotnet'
-            ? { PORT: '8080', ASPNETCORE_HTTP_PORTS: '' }
+            ? {
+                PORT: '8080',
+                ASPNETCORE_HTTP_PORTS: '',
+                PGGSSENCMODE: 'disable',
+              }
             : { PORT: '8080' },
         );
         expect(
