@@ -10,7 +10,7 @@ export interface DeployToolchain {
   folder: string;
   /** Exact toolchain version (CI installs it; the builder image is tagged with it). */
   version: string;
-  /** Builder image: an exact version tag on the same Debian release as the runtime image. */
+  /** Builder image: an exact version tag on the same distribution release as the runtime image. */
   builderImage: string;
   /** Minimal runtime image that runs as a non-root user of its own ({@link DeployToolchain.userId}). */
   runtimeImage: string;
@@ -75,7 +75,8 @@ export const DOCKER_DIND_IMAGE = 'docker:27.5.1-dind';
 /** The vulnerability scanner image GitLab runs (GitHub runs grype through anchore/scan-action). */
 export const TRIVY_IMAGE = 'aquasec/trivy:0.74.0';
 
-// Debian 12 ("bookworm") on both sides: the Rust binary links glibc dynamically and must meet the same glibc.
+// Go and Rust: Debian 12 ("bookworm") on both sides; the Rust binary links glibc dynamically and must meet the same
+// glibc.
 export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
   go: {
     folder: 'go',
