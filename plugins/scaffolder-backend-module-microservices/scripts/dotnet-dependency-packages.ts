@@ -52,7 +52,9 @@ export async function dotnetLockPackages(work: string): Promise<string[]> {
         ids.add(id);
   }
   // Ordinal order, as the list is written.
-  return [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return [...ids].sort((a, b) =>
+    Buffer.compare(Buffer.from(a), Buffer.from(b)),
+  );
 }
 
 async function main() {
