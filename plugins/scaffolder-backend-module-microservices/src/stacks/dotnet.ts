@@ -18,7 +18,9 @@ const BASE_PROJECT = 'BillingApi.Api';
 async function baseLock(project: 'api' | 'tests', auth: boolean) {
   const file = resolvePackagePath(
     '@cross-stack/plugin-scaffolder-backend-module-microservices',
-    `skeletons/data/dotnet/${project}${auth ? '' : '.noauth'}.packages.lock.json`,
+    `skeletons/data/dotnet/${project}${
+      auth ? '' : '.noauth'
+    }.packages.lock.json`,
   );
   return fs.readFile(file, 'utf8');
 }
