@@ -51,7 +51,8 @@ export async function dotnetLockPackages(work: string): Promise<string[]> {
       for (const id of lockPackageIds(fs.readFileSync(file, 'utf8')))
         ids.add(id);
   }
-  return [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Ordinal order, as the list is written.
+  return [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 async function main() {

@@ -10,9 +10,13 @@ import type { StackDescription } from './types';
  * @public
  */
 export interface DotnetNames {
+  /** The root namespace, e.g. 'BillingApi'. */
   namespace: string;
+  /** The solution file's name, without extension: the root namespace. */
   solution: string;
+  /** The service project, its assembly and namespace, e.g. 'BillingApi.Api'. */
   project: string;
+  /** The test project, e.g. 'BillingApi.Api.Tests'. */
   testProject: string;
 }
 
@@ -40,6 +44,8 @@ const PLATFORM_NAMESPACES = ['System', 'Microsoft', 'Windows', 'Internal'];
 /**
  * Top-level names the generated code itself uses unqualified from inside the service's namespace; a root
  * namespace of the same name hides them (`WebApplicationFactory<Program>` would name the namespace).
+ *
+ * @public
  */
 export const DOTNET_SKELETON_IDENTIFIERS: ReadonlyArray<string> = ['Program'];
 

@@ -50,6 +50,27 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
+      'A .NET service on GitHub with JWT settings from a Secret: chiseled ASP.NET Core image, GitHub Actions',
+    example: stringify({
+      steps: [
+        {
+          id: 'deploy',
+          action: 'microservice:deploy:render',
+          name: 'Render the deploy files',
+          input: {
+            stack: 'dotnet',
+            name: 'invoices',
+            owner: 'group:default/team-a',
+            description: 'Issues invoices',
+            repoUrl: 'github.com?owner=acme&repo=invoices',
+            auth: true,
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
       'Argo CD Applications for dev and prod, with database and collector egress narrowed to their namespaces',
     example: stringify({
       steps: [

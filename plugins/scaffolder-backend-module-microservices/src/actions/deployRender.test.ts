@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { spawnSync } from 'node:child_process';
+import type { Env } from 'dockerfile-ast';
 import {
   CI_TOOLS,
   DEFAULT_EGRESS,
@@ -12,6 +13,7 @@ import {
   TRIVY_IMAGE,
   UNBUILT_DIGEST,
 } from '../deploy';
+import { TOOLS_GO_VERSION } from '../deploy/toolchains';
 import { dockerContextFiles } from '../../testUtils/dockerContext';
 import {
   checkDockerfile,
@@ -127,6 +129,40 @@ const GITHUB_GATE_JOBS = [
 
 const PINNED_USES = /^uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/;
 
+/**
+ * Each stack's gate commands as CI runs them (toolchain set-up aside). Go's `make lint` is fmt-check + vet, so the
+ * pipeline runs vet alone after fmt-check; Rust's is clippy. .NET restores from the lock files first, then runs
+ * the SDK's own gates.
+ */
+const DOTNET_RESTORE = 'dotnet restore --locked-mode';
+const GATE_COMMANDS: Record<
+  string,
+  { lint: string[]; test: string[]; beforeBuild: string[] }
+> = {
+  go: {
+    lint: ['make fmt-check', 'make vet'],
+    test: ['make test'],
+    beforeBuild: [],
+  },
+  rust: {
+    lint: ['make fmt-check', 'make lint'],
+    test: ['make test'],
+    beforeBuild: [],
+  },
+  dotnet: {
+    lint: [
+      DOTNET_RESTORE,
+      'dotnet format --verify-no-changes --no-restore',
+      'dotnet build -c Release -warnaserror --no-restore',
+    ],
+    test: [DOTNET_RESTORE, 'dotnet test -c Release --no-restore'],
+    beforeBuild: [DOTNET_RESTORE],
+  },
+};
+/** .NET's audit: NuGet Audit over every locked package; high and critical advisories and unread advisory data fail. */
+const NUGET_AUDIT =
+  'dotnet restore --locked-mode --force -p:NuGetAudit=true -p:NuGetAuditMode=all -p:NuGetAuditLevel=high -warnaserror:NU1900,NU1903,NU1904,NU1905';
+
 /** The GitHub workflows: actionlint-clean, gates before the push, supply chain after it, pinned actions. */
 async function expectGithubCi(
   read: (file: string) => string,
@@ -142,13 +178,13 @@ async function expectGithubCi(
   const runs = (job: string) =>
     workflow.jobs[job].steps
       .map((s: KObject) => s.run)
-      .filter((r?: string) => r && /^(make|test|sh) /.test(r));
-  // Go's `make lint` is fmt-check + vet, so the pipeline runs vet alone after fmt-check; Rust's is clippy.
-  const lint = ['make fmt-check', stack === 'go' ? 'make vet' : 'make lint'];
-  expect(runs('lint')).toEqual(lint);
-  expect(runs('unit-test')).toEqual(['make test']);
-  expect(runs('integration-test')).toEqual(['make test']);
+      .filter((r?: string) => r && /^(make|test|sh|dotnet) /.test(r));
+  const commands = GATE_COMMANDS[stack];
+  expect(runs('lint')).toEqual(commands.lint);
+  expect(runs('unit-test')).toEqual(commands.test);
+  expect(runs('integration-test')).toEqual(commands.test);
   expect(runs('build')).toEqual([
+    ...commands.beforeBuild,
     'make build',
     `test -x ${toolchain.binaryPath(name)}`,
   ]);
@@ -160,7 +196,8 @@ async function expectGithubCi(
   );
   // The language's own audit.
   const audit = workflow.jobs.audit.steps
-    .map((s: KObject) => s.run ?? '')
+    .filter((s: KObject) => s.run)
+    .map((s: KObject) => s.run)
     .join('\n');
   if (stack === 'go') {
     expect(audit).toContain(
@@ -170,6 +207,8 @@ async function expectGithubCi(
     expect(workflow.jobs.audit.env.GOVULNCHECK_VERSION).toBe(
       CI_TOOLS.govulncheck,
     );
+  } else if (stack === 'dotnet') {
+    expect(audit).toBe(NUGET_AUDIT);
   } else {
     expect(audit).toContain(
       'cargo install cargo-audit --locked --version "$CARGO_AUDIT_VERSION"',
@@ -261,9 +300,24 @@ async function expectGithubCi(
     DEFAULT_BRANCH: 'main',
     KUBERNETES_VERSION: '1.27.0',
   });
-  expect(workflow.env[stack === 'go' ? 'GO_VERSION' : 'RUST_VERSION']).toBe(
-    toolchain.version,
-  );
+  if (stack === 'dotnet') {
+    // The SDK comes from global.json, in every job that builds; the manifest tools' Go from TOOLS_GO_VERSION.
+    for (const [id, job] of Object.entries<KObject>(workflow.jobs)) {
+      const setup = job.steps.find((s: KObject) =>
+        s.uses?.startsWith('actions/setup-dotnet@'),
+      );
+      const usesDotnet = job.steps.some((s: KObject) =>
+        /^dotnet /.test(s.run ?? ''),
+      );
+      expect([id, Boolean(setup)]).toEqual([id, usesDotnet]);
+      if (setup) expect(setup.with['global-json-file']).toBe('global.json');
+    }
+    expect(workflow.env.TOOLS_GO_VERSION).toBe(TOOLS_GO_VERSION);
+  } else {
+    expect(workflow.env[stack === 'go' ? 'GO_VERSION' : 'RUST_VERSION']).toBe(
+      toolchain.version,
+    );
+  }
 
   // Promotion: by hand, signature verified, a pull request that changes the prod overlay.
   const promoteText = read('.github/workflows/promote.yml');
@@ -318,23 +372,49 @@ async function expectGitlabCi(
     'deploy',
   ]);
   const job = (id: string) => jobs.find(j => j.name === id)!;
-  expect(job('lint').script).toEqual([
-    'make fmt-check',
-    stack === 'go' ? 'make vet' : 'make lint',
-  ]);
+  const pipeline = parse(text);
+  const commands = GATE_COMMANDS[stack];
+  // .NET restores in the default before_script, for every job that builds; Go and Rust fetch as they build.
+  const beforeScript = (id: string) =>
+    job(id).raw.before_script ?? pipeline.default.before_script ?? [];
+  expect([...beforeScript('lint'), ...job('lint').script]).toEqual(
+    stack === 'rust'
+      ? ['rustup component add rustfmt clippy', ...commands.lint]
+      : commands.lint,
+  );
+  for (const id of ['unit-test', 'integration-test'])
+    expect(
+      [...beforeScript(id), ...job(id).script].filter(
+        line => !line.startsWith('rustup '),
+      ),
+    ).toEqual(commands.test);
   expect(job('integration-test').raw.services).toEqual([
     expect.objectContaining({ name: POSTGRES_IMAGE, alias: 'postgres' }),
   ]);
-  expect(job('build').script).toEqual([
+  expect(
+    [...beforeScript('build'), ...job('build').script].filter(
+      line => !line.startsWith('rustup '),
+    ),
+  ).toEqual([
+    ...(stack === 'dotnet'
+      ? [
+          'apt-get update && apt-get install --yes --no-install-recommends make=4.3-4.1build2',
+        ]
+      : []),
+    ...commands.beforeBuild,
     'make build',
     `test -x ${toolchain.binaryPath(name)}`,
   ]);
-  const pipeline = parse(text);
   expect(pipeline.default.image).toBe(toolchain.builderImage);
   // Audit and manifests in stages before the image.
-  expect(job('audit').script.join('\n')).toMatch(
-    stack === 'go' ? /govulncheck" \.\/\.\.\./ : /^cargo audit$/m,
-  );
+  if (stack === 'dotnet') {
+    expect(job('audit').raw.before_script).toEqual([]);
+    expect(job('audit').script).toEqual([NUGET_AUDIT]);
+  } else {
+    expect(job('audit').script.join('\n')).toMatch(
+      stack === 'go' ? /govulncheck" \.\/\.\.\./ : /^cargo audit$/m,
+    );
+  }
   expect(job('manifests').script).toEqual([
     'go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}"',
     'go install "github.com/yannh/kubeconform/cmd/kubeconform@${KUBECONFORM_VERSION}"',
@@ -459,6 +539,10 @@ describe('microservice:deploy:render', () => {
     ['rust', 'github', true],
     ['rust', 'gitlab', false],
     ['rust', 'gitlab', true],
+    ['dotnet', 'github', false],
+    ['dotnet', 'github', true],
+    ['dotnet', 'gitlab', false],
+    ['dotnet', 'gitlab', true],
   ] as const)(
     '%s with %s CI, ServiceMonitor %s',
     (stack, ci, serviceMonitor) => {
@@ -579,7 +663,8 @@ describe('microservice:deploy:render', () => {
               'ephemeral-storage',
               'memory',
             ]);
-          // The runtime's memory limit follows the container's (Go); Rust has no GC heap to tell.
+          // The runtime's memory limit follows the container's (Go); Rust has no GC heap to tell, and .NET's GC
+          // reads the cgroup limit itself (DOTNET_GCHeapHardLimit would be read as hex, so none is derived).
           const memoryEnv = container.env.filter(
             (e: KObject) => e.valueFrom?.resourceFieldRef,
           );
@@ -605,6 +690,34 @@ describe('microservice:deploy:render', () => {
           expect(container.readinessProbe.httpGet.path).toBe('/ready');
         },
       );
+
+      it("Kubernetes README: how the runtime's memory follows the container's limit", () => {
+        const readme = read('deploy/kubernetes/README.md');
+        const settings = readme.slice(readme.indexOf('## Settings'));
+        expect(
+          settings.includes('`GOMEMLIMIT` is set from the container'),
+        ).toBe(stack === 'go');
+        // .NET: the GC's own cgroup-derived limit, and why no resourceFieldRef feeds DOTNET_GCHeapHardLimit.
+        expect(settings.includes('keeps its heap\n  under 75 % of it')).toBe(
+          stack === 'dotnet',
+        );
+        expect(/hexadecimal bytes/.test(settings)).toBe(stack === 'dotnet');
+        expect(settings.includes('`DOTNET_GCHeapHardLimitPercent`')).toBe(
+          stack === 'dotnet',
+        );
+        // Nothing sets a .NET heap variable the README says is left alone.
+        for (const env of ['dev', 'prod']) {
+          const [container] = one(overlay(env), 'Deployment').spec.template.spec
+            .containers;
+          const configMap = one(overlay(env), 'ConfigMap').data;
+          expect(
+            [
+              ...container.env.map((e: KObject) => e.name),
+              ...Object.keys(configMap),
+            ].filter(key => key.startsWith('DOTNET_GC')),
+          ).toEqual([]);
+        }
+      });
 
       it('builds the overlays as the kustomize binary does, where one is available', () => {
         const sortById = (objects: KObject[]) =>
@@ -635,31 +748,107 @@ describe('microservice:deploy:render', () => {
           toolchain.builderImage,
           toolchain.runtimeImage,
         ]);
-        expect(report.user).toBe('65532:65532');
-        expect(report.entrypoint).toEqual([`/app/${name}`]);
+        // The runtime image's own non-root user: distroless `nonroot` for Go and Rust, the .NET images' `app`.
+        const uid = { go: 65532, rust: 65532, dotnet: 1654 }[stack];
+        expect(toolchain.userId).toBe(uid);
+        expect(report.user).toBe(`${uid}:${uid}`);
+        // .NET runs the published apphost, next to its assemblies in /app.
+        expect(report.entrypoint).toEqual([
+          stack === 'dotnet' ? '/app/BillingApi.Api' : `/app/${name}`,
+        ]);
         expect(report.exposed).toEqual(['8080']);
         // The build stage, instruction by instruction: manifests, dependencies, source, build.
         const build = report.stages[0].instructions.map(
           i => `${i.getKeyword()} ${i.getArgumentsContent()}`,
         );
-        const copyManifests = build.indexOf(
-          `COPY ${toolchain.lockFiles.join(' ')} ./`,
-        );
+        // What pins the dependencies, copied before the source. .NET: the SDK pin, the package sources, the
+        // central package versions, then the API project with its lock file in its own folder.
+        const manifestCopies = {
+          go: ['COPY go.mod go.sum ./'],
+          rust: ['COPY Cargo.toml Cargo.lock ./'],
+          dotnet: [
+            'COPY global.json nuget.config Directory.Build.props Directory.Packages.props BillingApi.slnx ./',
+            'COPY src/BillingApi.Api/BillingApi.Api.csproj src/BillingApi.Api/packages.lock.json src/BillingApi.Api/',
+            'COPY tests/BillingApi.Api.Tests/BillingApi.Api.Tests.csproj tests/BillingApi.Api.Tests/packages.lock.json tests/BillingApi.Api.Tests/',
+          ],
+        }[stack];
+        const copyManifests = build.indexOf(manifestCopies[0]);
         const copySource = build.indexOf('COPY . .');
         expect(copyManifests).toBeGreaterThanOrEqual(0);
         expect(copySource).toBeGreaterThan(copyManifests);
-        const between = build.slice(copyManifests + 1, copySource);
-        expect(between).toHaveLength(1);
-        const [dependencies] = between;
+        const between = build.slice(copyManifests, copySource);
+        expect(between.slice(0, -1)).toEqual(manifestCopies);
+        const dependencies = between[between.length - 1];
         // No cache mount: the layer itself holds the dependencies, so a CI layer cache keeps them.
         expect(dependencies).not.toContain('--mount');
         // Go: the module download. Rust: a placeholder crate builds every dependency with the release profile,
-        // then its own artifacts go.
+        // then its own artifacts go. .NET: the API project restored exactly as its lock file says.
         const dependencyStep = {
           go: /^RUN go mod download && go mod verify$/,
           rust: /^RUN mkdir src[\s\S]*src\/main\.rs[\s\S]*cargo build --release --locked[\s\S]*cargo clean --release --locked --package billing-api[\s\S]*rm -rf src$/,
+          dotnet: /^RUN dotnet restore --locked-mode$/,
         }[stack];
         expect(dependencies).toMatch(dependencyStep);
+        // The first step: .NET's SDK image has no make, so Ubuntu's own package at an exact version comes first.
+        expect(build[0]).toMatch(
+          {
+            go: /^WORKDIR \/src$/,
+            rust: /^WORKDIR \/src$/,
+            dotnet:
+              /^RUN apt-get update\s+&& apt-get install --yes --no-install-recommends make=4\.3-4\.1build2\s+&& rm -rf \/var\/lib\/apt\/lists\/\*$/,
+          }[stack],
+        );
+        // What the runtime stage takes from the build: the binary (Go, Rust), or the whole publish folder
+        // (apphost, assemblies, runtimeconfig) where the entrypoint and the content root are (.NET).
+        const runtime = report.stages[1].instructions
+          .map(i => `${i.getKeyword()} ${i.getArgumentsContent()}`)
+          .filter(i => /^(COPY|WORKDIR) /.test(i));
+        expect(runtime).toEqual(
+          {
+            go: ['COPY /src/bin/api /app/billing-api'],
+            rust: ['COPY /out/billing-api /app/billing-api'],
+            dotnet: ['WORKDIR /app', 'COPY /src/publish/ /app/'],
+          }[stack],
+        );
+        expect(
+          text.split('\n').filter(line => line.startsWith('COPY --from=')),
+        ).toEqual(
+          runtime
+            .filter(i => i.startsWith('COPY '))
+            .map(i => i.replace('COPY ', 'COPY --from=build ')),
+        );
+        const envOf = (stage: number) =>
+          Object.fromEntries(
+            report.stages[stage].instructions
+              .filter(i => i.getKeyword() === 'ENV')
+              .flatMap(i => (i as Env).getProperties())
+              .map(p => [p.getName(), p.getValue() ?? '']),
+          );
+        // The build's settings: Go reads go.sum only; .NET builds without advisory lookups (the audit is CI's job),
+        // so the image depends on the lock files alone.
+        expect(envOf(0)).toEqual(
+          {
+            go: { GOFLAGS: '-mod=readonly' },
+            rust: {},
+            dotnet: {
+              DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+              DOTNET_NOLOGO: '1',
+              NuGetAudit: 'false',
+            },
+          }[stack],
+        );
+        // PORT is the service's; .NET also empties the chiseled image's own port variable (8080) and turns off
+        // GSS encryption, which needs a Kerberos library the chiseled image does not have.
+        const env = envOf(1);
+        expect(env).toEqual(
+          stack === 'dotnet'
+            ? {
+                PORT: '8080',
+                ASPNETCORE_HTTP_PORTS: '',
+                PGGSSENCMODE: 'disable',
+              }
+            : { PORT: '8080' },
+        );
         expect(
           build.slice(copySource + 1).some(r => /\bmake build\b/.test(r)),
         ).toBe(true);
@@ -676,12 +865,53 @@ describe('microservice:deploy:render', () => {
           expect.arrayContaining([
             '.git',
             'deploy',
-            stack === 'go' ? 'bin' : 'target',
+            ...{
+              go: ['bin'],
+              rust: ['target'],
+              dotnet: ['**/bin', '**/obj', 'publish'],
+            }[stack],
           ]),
         );
         // The lock files reach the build: none is ignored.
-        for (const lock of toolchain.lockFiles)
-          expect(ignored).not.toContain(lock);
+        const lockFiles = toolchain.lockFiles(name);
+        expect(dockerContextFiles(lockFiles, read('.dockerignore'))).toEqual(
+          lockFiles,
+        );
+        // Every file the build reads stays in the context; local build output does not.
+        const { kept, outputs } = {
+          go: {
+            kept: ['go.mod', 'go.sum', 'Makefile', 'cmd/api/main.go'],
+            outputs: ['bin/api', 'coverage.out'],
+          },
+          rust: {
+            kept: ['Cargo.toml', 'Cargo.lock', 'Makefile', 'src/main.rs'],
+            outputs: ['target/release/billing-api'],
+          },
+          dotnet: {
+            kept: [
+              'global.json',
+              'nuget.config',
+              'Directory.Build.props',
+              'Directory.Packages.props',
+              '.editorconfig',
+              'BillingApi.slnx',
+              'Makefile',
+              'src/BillingApi.Api/BillingApi.Api.csproj',
+              'src/BillingApi.Api/Program.cs',
+              'migrations/0001_create_users.sql',
+            ],
+            outputs: [
+              'publish/BillingApi.Api',
+              'src/BillingApi.Api/bin/Release/net10.0/BillingApi.Api.dll',
+              'src/BillingApi.Api/obj/project.assets.json',
+              'tests/BillingApi.Api.Tests/bin/Debug/net10.0/xunit.core.dll',
+              'tests/BillingApi.Api.Tests/TestResults/coverage.xml',
+            ],
+          },
+        }[stack];
+        expect(
+          dockerContextFiles([...kept, ...outputs], read('.dockerignore')),
+        ).toEqual(kept);
       });
 
       it(`CI (${ci}): valid; gates, audit and manifest checks before the push; SBOM, scan, signature, provenance and promotion after it`, async () => {
@@ -748,9 +978,12 @@ describe('microservice:deploy:render', () => {
             `sigs.k8s.io/kustomize/kustomize/v5@${CI_TOOLS.kustomize}`,
             `github.com/yannh/kubeconform@${CI_TOOLS.kubeconform}`,
             `github.com/zegl/kube-score@${CI_TOOLS.kubeScore}`,
-            stack === 'go'
-              ? `golang.org/x/vuln@${CI_TOOLS.govulncheck}`
-              : `cargo-audit@${CI_TOOLS.cargoAudit}`,
+            // .NET's audit is the SDK's own NuGet Audit: no tool to pin.
+            ...{
+              go: [`golang.org/x/vuln@${CI_TOOLS.govulncheck}`],
+              rust: [`cargo-audit@${CI_TOOLS.cargoAudit}`],
+              dotnet: [],
+            }[stack],
             ...(ci === 'gitlab'
               ? [`github.com/sigstore/cosign/v3@${CI_TOOLS.cosign}`]
               : []),
@@ -766,7 +999,16 @@ describe('microservice:deploy:render', () => {
           enabled: false,
         });
         expect(config.packageRules[1].matchPackageNames).toEqual(
-          stack === 'go' ? ['golang', 'go'] : ['rust'],
+          {
+            go: ['golang', 'go'],
+            rust: ['rust'],
+            // The SDK and runtime images and global.json's SDK: one .NET release.
+            dotnet: [
+              'mcr.microsoft.com/dotnet/sdk',
+              'mcr.microsoft.com/dotnet/aspnet',
+              'dotnet-sdk',
+            ],
+          }[stack],
         );
       });
 
@@ -1024,6 +1266,24 @@ describe('microservice:deploy:render', () => {
         'migrations/0001_create_users.sql',
       ],
     ],
+    [
+      'dotnet',
+      [
+        'global.json',
+        'nuget.config',
+        'Directory.Build.props',
+        'Directory.Packages.props',
+        '.editorconfig',
+        'BillingApi.slnx',
+        'Makefile',
+        'src/BillingApi.Api/BillingApi.Api.csproj',
+        'src/BillingApi.Api/packages.lock.json',
+        'src/BillingApi.Api/Program.cs',
+        'tests/BillingApi.Api.Tests/BillingApi.Api.Tests.csproj',
+        'tests/BillingApi.Api.Tests/packages.lock.json',
+        'migrations/0001_create_users.sql',
+      ],
+    ],
   ])(
     '%s: the build context holds every source file `make build` reads, and no deploy files',
     async (stack, needed) => {
@@ -1039,11 +1299,19 @@ describe('microservice:deploy:render', () => {
       expect(context).toEqual(expect.arrayContaining(needed));
       const sources = all.filter(
         f =>
-          /\.(go|rs|sql|toml|lock|sum|mod)$/.test(f) &&
-          !f.startsWith('deploy/'),
+          /\.(go|rs|sql|toml|lock|sum|mod|cs|csproj|props|slnx)$|(^|\/)(packages\.lock\.json|global\.json|nuget\.config|\.editorconfig)$/.test(
+            f,
+          ) && !f.startsWith('deploy/'),
       );
       expect(sources.length).toBeGreaterThan(needed.length);
       expect(sources.filter(f => !context.includes(f))).toEqual([]);
+      // Every file the Dockerfile copies before the source is in the context (else `docker build` stops there).
+      const copied = read('Dockerfile')
+        .split('\n')
+        .filter(line => /^COPY (?!--from)/.test(line) && line !== 'COPY . .')
+        .flatMap(line => line.split(' ').slice(1, -1));
+      expect(copied.length).toBeGreaterThan(0);
+      expect(copied.filter(f => !context.includes(f))).toEqual([]);
       expect(
         context.filter(f =>
           /^(deploy\/|\.github\/|\.gitlab-ci\.yml|Dockerfile|\.dockerignore|catalog-info\.yaml|docs\/)/.test(
@@ -1053,6 +1321,26 @@ describe('microservice:deploy:render', () => {
       ).toEqual([]);
     },
   );
+
+  it("dotnet: the image builds with the SDK global.json pins, the one CI's setup-dotnet installs", async () => {
+    await createServiceRenderAction({ integrations }).handler(
+      createMockActionContext({
+        input: { stack: 'dotnet', name: 'billing-api', owner: OWNER } as any,
+        workspacePath: workspace.path,
+      }),
+    );
+    await run({ stack: 'dotnet', name: 'billing-api', owner: OWNER });
+    const sdk = JSON.parse(read('global.json')).sdk.version;
+    expect(sdk).toBe(DEPLOY_TOOLCHAINS.dotnet.version);
+    const [build] = checkDockerfile(read('Dockerfile')).stages;
+    expect(`${build.image}:${build.tag}`).toBe(
+      `mcr.microsoft.com/dotnet/sdk:${sdk}-noble`,
+    );
+    const setup = parse(read('.github/workflows/ci.yml')).jobs.build.steps.find(
+      (s: KObject) => s.uses?.startsWith('actions/setup-dotnet@'),
+    );
+    expect(setup.with['global-json-file']).toBe('global.json');
+  });
 
   it('passes JWT settings from a Secret when the service has auth', async () => {
     await run({ stack: 'rust', name: 'orders', owner: OWNER, auth: true });
@@ -1331,7 +1619,15 @@ describe('microservice:deploy:render', () => {
     [{ image: 'ghcr.io/acme/api\n- name: evil' }, /^image: /],
     [{ serviceMonitor: 'yes' }, /^serviceMonitor: must be a boolean/],
     [{ license: 'MIT"; rm -rf /' }, /^license: /],
-    [{ stack: 'dotnet' }, /^stack: 'dotnet' is not available yet/],
+    // .NET's own name rules: the deploy files name the C# project, so the names the service render refuses.
+    [
+      { stack: 'dotnet', name: '2fa-api' },
+      /^name: '2fa-api' starts with a digit.*try 'svc-2fa-api'/,
+    ],
+    [
+      { stack: 'dotnet', name: 'system' },
+      /^name: 'system' becomes the C# namespace 'System', which clashes with 'System'/,
+    ],
     [{ stack: 'cobol' }, /^stack: 'cobol' is unknown/],
     [{ name: 'Billing_API' }, /^name: 'Billing_API' is not a DNS-1123 label/],
     [{ owner: ' ' }, /^owner: required/],

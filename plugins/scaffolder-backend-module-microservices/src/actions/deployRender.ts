@@ -36,7 +36,7 @@ export const DEPLOY_RENDER_ID = 'microservice:deploy:render';
  * @public
  */
 export type DeployRenderInput = {
-  stack: 'go' | 'rust';
+  stack: 'go' | 'dotnet' | 'rust';
   name: string;
   owner: string;
   description?: string;

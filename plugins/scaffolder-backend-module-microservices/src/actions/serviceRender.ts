@@ -27,7 +27,7 @@ export const SERVICE_RENDER_ID = 'microservice:service:render';
  * @public
  */
 export type ServiceRenderInput = {
-  stack: 'go' | 'rust';
+  stack: 'go' | 'dotnet' | 'rust';
   name: string;
   owner: string;
   description?: string;

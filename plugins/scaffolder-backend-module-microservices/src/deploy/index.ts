@@ -36,6 +36,7 @@ export {
   DEPLOY_TOOLCHAINS,
   POSTGRES_IMAGE,
   NONROOT_ID,
+  DOTNET_APP_UID,
   CI_TOOLS,
   TRIVY_IMAGE,
 } from './toolchains';

@@ -4,6 +4,7 @@ import {
   parseRepositoryLocation,
   publicHostIntegrations,
 } from '../scm/repositoryLocation';
+import { findStackDescription } from '@cross-stack/plugin-microservices-common';
 import { findStack } from '../stacks';
 import { titleFromName, validateServiceName } from '../stacks/names';
 import { dockerfileString } from './dockerfileQuoting';
@@ -18,7 +19,7 @@ import {
   DEPLOY_TOOLCHAINS,
   DOCKER_DIND_IMAGE,
   DOCKER_IMAGE,
-  NONROOT_ID,
+  NOBLE_MAKE_PACKAGE,
   POSTGRES_IMAGE,
   TOOLS_GO_VERSION,
   TOOLS_IMAGE,
@@ -136,7 +137,7 @@ export function validatePort(value: unknown): number {
       `port: ${port} is not a port number (an integer 1-65535)`,
     );
   }
-  // The container runs as uid 65532 with every capability dropped, so it cannot bind a privileged port.
+  // The container runs as a non-root uid with every capability dropped, so it cannot bind a privileged port.
   if (port < 1024) {
     throw new InputError(
       `port: ${port} is a privileged port, which the non-root container (no capabilities) cannot bind; choose 1024-65535`,
@@ -209,6 +210,9 @@ export function deploySpec(
 ): DeploySpec {
   const stack = findStack(input.stack);
   const name = validateServiceName(input.name);
+  // The stack's own name rules (a .NET name must become a C# namespace), as the service render applies them.
+  const stackProblem = findStackDescription(stack.id)?.nameProblem(name);
+  if (stackProblem) throw new InputError(stackProblem);
   const owner = optional<string>(input.owner, 'owner', 'string', '');
   if (!owner.trim())
     throw new InputError(
@@ -346,10 +350,18 @@ export function deployValues(spec: DeploySpec) {
       builderImage: toolchain.builderImage,
       runtimeImage: toolchain.runtimeImage,
       binaryPath: toolchain.binaryPath(spec.name),
-      lockFiles: toolchain.lockFiles,
+      lockFiles: toolchain.lockFiles(spec.name),
       // The Rust skeleton's Cargo package is named after the service (the Makefile's BINARY).
       packageName: spec.name,
+      // .NET: the solution and its API and test projects (`src/<project>/`, `tests/<testProject>/`).
+      ...(toolchain.projects?.(spec.name) ?? {
+        solution: '',
+        project: '',
+        testProject: '',
+      }),
       memoryLimitEnv: toolchain.memoryLimitEnv ?? '',
+      heapLimitPercent: toolchain.heapLimitPercent ?? 0,
+      noblePackages: { make: NOBLE_MAKE_PACKAGE },
       renovateManager: toolchain.renovateManager,
     },
     // Pre-quoted for the Dockerfile (see dockerfileString).
@@ -369,7 +381,7 @@ export function deployValues(spec: DeploySpec) {
         // Matches the catalog entity's `backstage.io/kubernetes-id` annotation.
         'backstage.io/kubernetes-id': spec.name,
       },
-      userId: NONROOT_ID,
+      userId: toolchain.userId,
       databaseSecret: `${spec.name}-database`,
       jwtSecret: `${spec.name}-jwt`,
       shutdownTimeoutSeconds: SHUTDOWN_TIMEOUT_SECONDS,

@@ -1,3 +1,5 @@
+import { dotnetNames } from '@cross-stack/plugin-microservices-common';
+
 /**
  * What the deploy files need to know about each stack: the toolchain image the Dockerfile builds in and CI runs,
  * the runtime base image, and where the generated repository's `make build` leaves the binary. The versions are
@@ -8,19 +10,32 @@ export interface DeployToolchain {
   folder: string;
   /** Exact toolchain version (CI installs it; the builder image is tagged with it). */
   version: string;
-  /** Builder image: an exact version tag on the same Debian release as the runtime image. */
+  /** Builder image: an exact version tag on the same distribution release as the runtime image. */
   builderImage: string;
-  /** Minimal runtime image, the `nonroot` variant (uid/gid 65532). */
+  /** Minimal runtime image that runs as a non-root user of its own ({@link DeployToolchain.userId}). */
   runtimeImage: string;
-  /** Where `make build` writes the binary, relative to the repository root. */
+  /** uid (and gid) of the runtime image's non-root user: the Dockerfile's numeric USER. */
+  userId: number;
+  /** Where `make build` writes the executable, relative to the repository root. */
   binaryPath(name: string): string;
   /** Files that pin dependencies; copied first so their layer is cached, and hashed for CI caches. */
-  lockFiles: string[];
+  lockFiles(name: string): string[];
+  /** Project names of a stack whose build works on named projects (.NET), else none. */
+  projects?(name: string): {
+    solution: string;
+    project: string;
+    testProject: string;
+  };
   /**
    * The runtime's soft memory limit, set from the container's memory limit (resourceFieldRef) so the runtime
    * collects before the kernel kills it. None for runtimes without a garbage-collected heap (Rust).
    */
   memoryLimitEnv?: string;
+  /**
+   * For a runtime that sizes its heap from the container's memory limit by itself, the share it takes by default
+   * (percent); the manifests then set no memory variable and the Kubernetes README says so.
+   */
+  heapLimitPercent?: number;
   /** Renovate's manager for the language's dependencies. */
   renovateManager: string;
   /** Renovate package names of the toolchain (builder image, CI version), updated as one group. */
@@ -40,6 +55,17 @@ export const CI_TOOLS = {
   cargoAudit: '0.22.2',
 } as const;
 
+/**
+ * Ubuntu 24.04's make, which the .NET SDK image lacks (the Go and Rust images have it). A package of noble's
+ * release pocket, which never changes, so the exact version stays installable.
+ */
+export const NOBLE_MAKE_PACKAGE = 'make=4.3-4.1build2';
+
+/** uid/gid of the distroless `nonroot` user (Go and Rust images). */
+export const NONROOT_ID = 65532;
+/** uid/gid of the `app` user the .NET images create (their APP_UID). */
+export const DOTNET_APP_UID = 1654;
+
 /** The Go that builds those tools: GitHub's setup-go version and GitLab's image, for every stack. */
 export const TOOLS_GO_VERSION = '1.26.8';
 export const TOOLS_IMAGE = `golang:${TOOLS_GO_VERSION}-bookworm`;
@@ -49,15 +75,17 @@ export const DOCKER_DIND_IMAGE = 'docker:27.5.1-dind';
 /** The vulnerability scanner image GitLab runs (GitHub runs grype through anchore/scan-action). */
 export const TRIVY_IMAGE = 'aquasec/trivy:0.74.0';
 
-// Debian 12 ("bookworm") on both sides: the Rust binary links glibc dynamically and must meet the same glibc.
+// Go and Rust: Debian 12 ("bookworm") on both sides; the Rust binary links glibc dynamically and must meet the same
+// glibc.
 export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
   go: {
     folder: 'go',
     version: '1.26.8',
     builderImage: 'golang:1.26.8-bookworm',
     runtimeImage: 'gcr.io/distroless/static-debian12:nonroot',
+    userId: NONROOT_ID,
     binaryPath: () => 'bin/api',
-    lockFiles: ['go.mod', 'go.sum'],
+    lockFiles: () => ['go.mod', 'go.sum'],
     memoryLimitEnv: 'GOMEMLIMIT',
     renovateManager: 'gomod',
     renovateToolchainPackages: ['golang', 'go'],
@@ -67,16 +95,47 @@ export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
     version: '1.95.0',
     builderImage: 'rust:1.95.0-bookworm',
     runtimeImage: 'gcr.io/distroless/cc-debian12:nonroot',
+    userId: NONROOT_ID,
     // The Makefile's BINARY is the package name; cargo writes to target/ unless CARGO_TARGET_DIR says otherwise.
     binaryPath: name => `target/release/${name}`,
-    lockFiles: ['Cargo.toml', 'Cargo.lock'],
+    lockFiles: () => ['Cargo.toml', 'Cargo.lock'],
     renovateManager: 'cargo',
     renovateToolchainPackages: ['rust'],
+  },
+  // .NET's images are Ubuntu 24.04 ("noble"); the SDK is the one global.json pins (CI's setup-dotnet reads it
+  // there). The runtime is ASP.NET Core's chiseled image: no shell or package manager, the `app` user, no ICU (the
+  // service runs in invariant globalization mode). Tags as the dotnet-docker manifest writes them:
+  // `<sdk version>-noble`, `<runtime version>-noble-chiseled`.
+  dotnet: {
+    folder: 'dotnet',
+    version: '10.0.401',
+    builderImage: 'mcr.microsoft.com/dotnet/sdk:10.0.401-noble',
+    runtimeImage: 'mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled',
+    userId: DOTNET_APP_UID,
+    // `make build` publishes the API project framework-dependent into publish/; its apphost is the executable.
+    binaryPath: name => `publish/${dotnetNames(name).project}`,
+    lockFiles: name => {
+      const { project, testProject } = dotnetNames(name);
+      return [
+        `src/${project}/packages.lock.json`,
+        `tests/${testProject}/packages.lock.json`,
+      ];
+    },
+    projects: name => {
+      const { solution, project, testProject } = dotnetNames(name);
+      return { solution, project, testProject };
+    },
+    // The GC keeps its heap under 75 % of the container's limit unless told otherwise (GCHeapHardLimitPercent).
+    heapLimitPercent: 75,
+    renovateManager: 'nuget',
+    // The builder and runtime images ship one .NET release together, and global.json pins the SDK CI installs.
+    renovateToolchainPackages: [
+      'mcr.microsoft.com/dotnet/sdk',
+      'mcr.microsoft.com/dotnet/aspnet',
+      'dotnet-sdk',
+    ],
   },
 };
 
 /** PostgreSQL for CI's integration tests: the major version the service is written against, pinned. */
 export const POSTGRES_IMAGE = 'postgres:17.5-bookworm';
-
-/** uid/gid of the distroless `nonroot` user, used by the Dockerfile and the pod security context alike. */
-export const NONROOT_ID = 65532;
