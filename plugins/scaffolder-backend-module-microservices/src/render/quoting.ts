@@ -46,6 +46,8 @@ export const rustString = (value: unknown) =>
   quoteWith(value, cp => `\\u{${hex(cp, 1)}}`);
 /** A TOML basic string. */
 export const tomlString = (value: unknown) => quoteWith(value, fourHex);
+/** A C# regular string literal (`\uXXXX` escapes; every escaped character is in the BMP). */
+export const csharpString = (value: unknown) => quoteWith(value, fourHex);
 /** A YAML double-quoted scalar. */
 export const yamlString = (value: unknown) => quoteWith(value, fourHex);
 
@@ -53,6 +55,7 @@ export const quotingFilters: Record<string, (value: unknown) => string> = {
   json: value => JSON.stringify(value) ?? 'null',
   go_string: goString,
   rust_string: rustString,
+  csharp_string: csharpString,
   toml_string: tomlString,
   yaml_string: yamlString,
 };

@@ -1,4 +1,6 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
+import fs from 'node:fs/promises';
 import {
   dotnetNameProblem,
   dotnetNames,
@@ -7,6 +9,32 @@ import type { ServiceSpec, StackDefinition } from './types';
 
 // The name rules and their messages live in the common package, shared with the Create-component form.
 export { dotnetNames };
+
+/** The project the lock files were restored for; the test project's lock names it (lower case, as NuGet writes it). */
+const BASE_PROJECT = 'BillingApi.Api';
+
+// Auth adds JwtBearer and its IdentityModel packages, so each variant has its own lock files
+// (`dotnet restore --locked-mode` fails on any difference).
+async function baseLock(project: 'api' | 'tests', auth: boolean) {
+  const file = resolvePackagePath(
+    '@cross-stack/plugin-scaffolder-backend-module-microservices',
+    `skeletons/data/dotnet/${project}${
+      auth ? '' : '.noauth'
+    }.packages.lock.json`,
+  );
+  return fs.readFile(file, 'utf8');
+}
+
+/**
+ * The test project's lock file names the service project it references (`"billingapi.api": {"type": "Project"…`).
+ * NuGet lists project entries in a group of their own, so renaming the one project moves nothing.
+ */
+export function renameLockProject(lock: string, project: string): string {
+  const from = `"${BASE_PROJECT.toLowerCase()}": {`;
+  if (!lock.includes(from))
+    throw new Error(`packages.lock.json has no project '${BASE_PROJECT}'`);
+  return lock.replace(from, `"${project.toLowerCase()}": {`);
+}
 
 export const dotnetStack: StackDefinition = {
   id: 'dotnet',
@@ -26,6 +54,14 @@ export const dotnetStack: StackDefinition = {
     }
   },
   async values(spec) {
-    return { ...dotnetNames(spec.name) };
+    const names = dotnetNames(spec.name);
+    return {
+      ...names,
+      apiLock: await baseLock('api', spec.auth),
+      testsLock: renameLockProject(
+        await baseLock('tests', spec.auth),
+        names.project,
+      ),
+    };
   },
 };
