@@ -55,7 +55,7 @@ describe('yarn template lint', () => {
     const { combinations: sets, missing } = combinations(template);
     expect(missing).toEqual([]);
     expect(sets.map(s => s.label)).toEqual(
-      ['go', 'rust'].flatMap(stack =>
+      ['go', 'dotnet', 'rust'].flatMap(stack =>
         [
           '',
           ', auth=true',
@@ -87,7 +87,7 @@ describe('yarn template lint', () => {
     });
     expect(
       combinations(template, { exhaustive: true }).combinations,
-    ).toHaveLength(2 * 2 * 3 * 2 * 3);
+    ).toHaveLength(3 * 2 * 3 * 2 * 3);
   });
 
   it('passes the shipped templates and reports each broken fixture precisely, exiting non-zero', () => {
