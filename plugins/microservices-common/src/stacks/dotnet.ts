@@ -1,4 +1,5 @@
 import { DOTNET_DEPENDENCY_PACKAGES } from './dotnetDependencyPackages';
+import { DOTNET_SKELETON_NAMES } from './dotnetSkeletonNames';
 import type { StackDescription } from './types';
 
 /**
@@ -41,20 +42,39 @@ export function dotnetNames(name: string): DotnetNames {
 
 // Namespaces the platform owns: a service namespace named like one would merge into it.
 const PLATFORM_NAMESPACES = ['System', 'Microsoft', 'Windows', 'Internal'];
+/** The marks in {@link DOTNET_SKELETON_NAMES} that stand for the resource's type names. */
+const RESOURCE_MARKS = { pascal: '{Pascal}', pascalPlural: '{PascalPlural}' };
+
 /**
- * Top-level names the generated code itself uses unqualified from inside the service's namespace; a root
- * namespace of the same name hides them (`WebApplicationFactory<Program>` would name the namespace).
+ * The simple names the generated C# code uses, with the resource's type names filled in: `{PascalPlural}` and
+ * `{Pascal}` in {@link DOTNET_SKELETON_NAMES} stand for them (`New{Pascal}` → `NewCustomer`).
  *
  * @public
  */
-export const DOTNET_SKELETON_IDENTIFIERS: ReadonlyArray<string> = ['Program'];
+export function dotnetSkeletonNames(resource?: {
+  pascal: string;
+  pascalPlural: string;
+}): { fixed: string[]; fromResource: string[] } {
+  const fixed: string[] = [];
+  const fromResource: string[] = [];
+  for (const name of DOTNET_SKELETON_NAMES) {
+    if (!name.includes('{')) fixed.push(name);
+    else if (resource)
+      fromResource.push(
+        name
+          .replace(RESOURCE_MARKS.pascalPlural, resource.pascalPlural)
+          .replace(RESOURCE_MARKS.pascal, resource.pascal),
+      );
+  }
+  return { fixed, fromResource };
+}
 
 const lower = (s: string) => s.toLowerCase();
 
 /**
  * The namespace or package a .NET service's root namespace would clash with — a platform namespace, the first
- * word of a NuGet package the skeleton depends on (compared without case: NuGet ids and file systems ignore
- * it), or a top-level name the skeleton uses — or undefined.
+ * word of a NuGet package the skeleton depends on, or a simple name the generated code uses (compared without
+ * case: NuGet ids and some file systems ignore it) — or undefined.
  *
  * @public
  */
@@ -63,7 +83,7 @@ export function dotnetNamespaceClash(
   packages: Iterable<string> = DOTNET_DEPENDENCY_PACKAGES,
 ): string | undefined {
   const namespace = lower(dotnetNames(name).namespace);
-  for (const root of [...PLATFORM_NAMESPACES, ...DOTNET_SKELETON_IDENTIFIERS])
+  for (const root of [...PLATFORM_NAMESPACES, ...dotnetSkeletonNames().fixed])
     if (lower(root) === namespace) return root;
   for (const id of packages)
     if (lower(id.split(/[.-]/)[0]) === namespace || lower(id) === namespace)

@@ -56,8 +56,9 @@ export {
   dotnetNames,
   dotnetNameProblem,
   dotnetNamespaceClash,
-  DOTNET_SKELETON_IDENTIFIERS,
+  dotnetSkeletonNames,
 } from './dotnet';
+export { DOTNET_SKELETON_NAMES } from './dotnetSkeletonNames';
 export type { DotnetNames } from './dotnet';
 export { DOTNET_DEPENDENCY_PACKAGES } from './dotnetDependencyPackages';
 export { RUST_DEPENDENCY_CRATES } from './rustDependencyCrates';

@@ -281,6 +281,13 @@ describe('microservice:service:render', () => {
       'opentelemetry',
       /C# namespace 'Opentelemetry', which clashes with 'OpenTelemetry/,
     ],
+    ['metrics', /C# namespace 'Metrics', which clashes with 'Metrics'/],
+    ['task', /C# namespace 'Task', which clashes with 'Task'/],
+    ['api-error', /C# namespace 'ApiError', which clashes with 'ApiError'/],
+    [
+      'new-user',
+      /C# namespace 'NewUser', which would hide 'NewUser' \(made from the resource\)/,
+    ],
   ])(
     'refuses the .NET name %j with an InputError on name that suggests another',
     async (name, message) => {
@@ -292,6 +299,25 @@ describe('microservice:service:render', () => {
           new RegExp(`^name: .*${message.source}`),
         ),
       });
+      expect(list()).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['task', "resource: 'task' gives the C# name 'Task', which clashes with 'Task'"],
+    ['metric', "resource: 'metric' gives the C# name 'Metrics', which clashes with 'Metrics'"],
+    ['configuration', "resource: 'configuration' gives the C# name 'Configuration', which clashes with 'Configuration'"],
+  ])(
+    'refuses the .NET resource %j whose C# names would shadow the code',
+    async (resource, message) => {
+      await expect(
+        run({
+          stack: 'dotnet',
+          name: 'billing-api',
+          owner: 'group:default/team-a',
+          resource,
+        }),
+      ).rejects.toThrow(message);
       expect(list()).toEqual([]);
     },
   );

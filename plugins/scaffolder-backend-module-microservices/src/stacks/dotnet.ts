@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import {
   dotnetNameProblem,
   dotnetNames,
+  dotnetSkeletonNames,
 } from '@cross-stack/plugin-microservices-common';
 import type { ServiceSpec, StackDefinition } from './types';
 
@@ -43,12 +44,29 @@ export const dotnetStack: StackDefinition = {
   validate(spec: ServiceSpec) {
     const problem = dotnetNameProblem(spec.name);
     if (problem) throw new InputError(problem);
-    // A type named like the root namespace is hidden by it wherever the code names it unqualified.
     const { namespace } = dotnetNames(spec.name);
+    const { fixed, fromResource } = dotnetSkeletonNames(spec.resource);
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    // A type named like the root namespace is hidden by it wherever the code names it unqualified.
     for (const type of [spec.resource.pascal, spec.resource.pascalPlural]) {
-      if (type.toLowerCase() === namespace.toLowerCase()) {
+      if (same(type, namespace)) {
         throw new InputError(
           `name: '${spec.name}' becomes the C# namespace '${namespace}', which would hide the resource type '${type}' in the .NET stack; choose another name (try '${spec.name}-service') or another resource`,
+        );
+      }
+    }
+    const hidden = fromResource.find(type => same(type, namespace));
+    if (hidden) {
+      throw new InputError(
+        `name: '${spec.name}' becomes the C# namespace '${namespace}', which would hide '${hidden}' (made from the resource) in the .NET stack; choose another name (try '${spec.name}-service')`,
+      );
+    }
+    // The resource's types and namespace are imported everywhere, so they must not shadow a name the code uses.
+    for (const type of fromResource) {
+      const clash = fixed.find(name => same(name, type));
+      if (clash) {
+        throw new InputError(
+          `resource: '${spec.resource.singular}' gives the C# name '${type}', which clashes with '${clash}' that the .NET service's code uses; choose another resource (try '${spec.resource.singular}-item')`,
         );
       }
     }
