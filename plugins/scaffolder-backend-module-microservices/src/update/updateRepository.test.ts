@@ -91,6 +91,39 @@ describe('updateRepository', () => {
     );
   });
 
+  it('updates a .NET service: a skeleton change to its C# code merges beside a team change, lock files untouched', async () => {
+    const repo = await generateRepository({
+      reposDir,
+      name: 'ledger-api',
+      stack: 'dotnet',
+      skeletonRoot: skeletons,
+    });
+    const program = 'src/LedgerApi.Api/Program.cs';
+    const lock = 'src/LedgerApi.Api/packages.lock.json';
+    commitFiles(
+      repo,
+      { [program]: `// Team note: owned by team A.\n${read(repo, program)}` },
+      'Team changes',
+    );
+    const lockBefore = read(repo, lock);
+    changeSkeleton(
+      'dotnet/src/${{ values.dotnet.project }}/Program.cs.njk',
+      t => `${t}\n// Template change: see the platform handbook.\n`,
+    );
+
+    const result = await updateRepository({
+      repoDir: repo,
+      skeletonRoot: skeletons,
+      author,
+    });
+
+    expect([result.status, result.conflicts]).toEqual(['updated', []]);
+    const merged = showAt(repo, result.branchName!, program);
+    expect(merged).toMatch(/^\/\/ Team note: owned by team A\.$/m);
+    expect(merged).toContain('// Template change: see the platform handbook.');
+    expect(showAt(repo, result.branchName!, lock)).toBe(lockBefore);
+  });
+
   it('merges a template change: an untouched file takes it, the team change survives, the default branch stays', async () => {
     const repo = await generatedWithUserChange();
     const before = repositoryState(repo);
