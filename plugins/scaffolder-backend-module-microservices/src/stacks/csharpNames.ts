@@ -1,3 +1,20 @@
+// C#'s built-in type keywords: a name right after one is being declared.
+const BUILTIN_TYPES = new Set(
+  'bool byte char decimal double dynamic float int long nint nuint object sbyte short string uint ulong ushort var void'.split(
+    ' ',
+  ),
+);
+// Keywords after which a name is used, not declared (`return User.From(x)`, `new ApiError(…)`, `class Program`).
+const KEYWORDS = new Set(
+  (
+    'abstract as async await base break case catch checked class const continue default delegate do else enum event ' +
+    'explicit extern false finally fixed for foreach goto if implicit in interface internal is lock namespace new not ' +
+    'null operator out override params partial private protected public readonly record ref required return sealed ' +
+    'sizeof stackalloc static struct switch this throw true try typeof unchecked unsafe using virtual volatile when ' +
+    'where while with yield and or global nameof get set init add remove file scoped'
+  ).split(' '),
+);
+
 /**
  * The simple names a C# source uses: identifiers that start with an uppercase letter and are not member accesses
  * (not after `.`, `::` or `?.`), outside comments and string text (inside interpolation holes they count). A root
@@ -10,7 +27,7 @@ export function csharpSimpleNames(source: string): Set<string> {
   let code = '';
   let i = 0;
   const n = source.length;
-  // Interpolation holes of the strings being read, innermost last: brace depth inside each hole.
+  // Reads the string literal at `start` and returns the index after it; code in its interpolation holes is kept.
   const readString = (start: number): number => {
     let j = start;
     let interpolated = false;
@@ -27,7 +44,9 @@ export function csharpSimpleNames(source: string): Set<string> {
       const close = '"'.repeat(quotes);
       const end = source.indexOf(close, j + quotes);
       const body = source.slice(j + quotes, end < 0 ? n : end);
-      if (interpolated) for (const hole of body.match(/\{[^{}]*\}/g) ?? []) code += ` ${hole.slice(1, -1)} `;
+      if (interpolated)
+        for (const hole of body.match(/\{[^{}]*\}/g) ?? [])
+          code += ` ${hole.slice(1, -1)} `;
       return end < 0 ? n : end + quotes;
     }
     j++; // opening quote
@@ -46,7 +65,10 @@ export function csharpSimpleNames(source: string): Set<string> {
         let depth = 1;
         j++;
         while (j < n && depth > 0) {
-          if (source[j] === '"' || (/[$@]/.test(source[j]) && /["$@]/.test(source[j + 1] ?? ''))) {
+          if (
+            source[j] === '"' ||
+            (/[$@]/.test(source[j]) && /["$@]/.test(source[j + 1] ?? ''))
+          ) {
             j = readString(j);
             continue;
           }
@@ -70,7 +92,10 @@ export function csharpSimpleNames(source: string): Set<string> {
     } else if (c === '/' && source[i + 1] === '*') {
       const end = source.indexOf('*/', i + 2);
       i = end < 0 ? n : end + 2;
-    } else if (c === '"' || (/[$@]/.test(c) && /["$@]/.test(source[i + 1] ?? ''))) {
+    } else if (
+      c === '"' ||
+      (/[$@]/.test(c) && /["$@]/.test(source[i + 1] ?? ''))
+    ) {
       code += ' "" ';
       i = readString(i);
     } else if (c === "'") {
@@ -104,19 +129,3 @@ export function csharpSimpleNames(source: string): Set<string> {
   });
   return names;
 }
-
-// C#'s built-in type keywords: a name right after one is being declared.
-const BUILTIN_TYPES = new Set(
-  'bool byte char decimal double dynamic float int long nint nuint object sbyte short string uint ulong ushort var void'.split(
-    ' ',
-  ),
-);
-// Keywords after which a name is used, not declared (`return User.From(x)`, `new ApiError(…)`, `class Program`).
-const KEYWORDS = new Set(
-  ('abstract as async await base break case catch checked class const continue default delegate do else enum event ' +
-    'explicit extern false finally fixed for foreach goto if implicit in interface internal is lock namespace new not ' +
-    'null operator out override params partial private protected public readonly record ref required return sealed ' +
-    'sizeof stackalloc static struct switch this throw true try typeof unchecked unsafe using virtual volatile when ' +
-    'where while with yield and or global nameof get set init add remove file scoped')
-    .split(' '),
-);
