@@ -42,7 +42,12 @@ describeWithDotnet('.NET names the rules allow compile', () => {
     async (name, resource) => {
       const repo = path.join(work, name);
       await renderFromTemplate({
-        parameters: { stack: 'dotnet', name, owner: 'group:default/team-a', resource },
+        parameters: {
+          stack: 'dotnet',
+          name,
+          owner: 'group:default/team-a',
+          resource,
+        },
         out: repo,
         logger: quiet,
       });

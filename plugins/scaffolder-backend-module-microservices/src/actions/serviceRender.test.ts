@@ -304,9 +304,18 @@ describe('microservice:service:render', () => {
   );
 
   it.each([
-    ['task', "resource: 'task' gives the C# name 'Task', which clashes with 'Task'"],
-    ['metric', "resource: 'metric' gives the C# name 'Metrics', which clashes with 'Metrics'"],
-    ['configuration', "resource: 'configuration' gives the C# name 'Configuration', which clashes with 'Configuration'"],
+    [
+      'task',
+      "resource: 'task' gives the C# name 'Task', which clashes with 'Task'",
+    ],
+    [
+      'metric',
+      "resource: 'metric' gives the C# name 'Metrics', which clashes with 'Metrics'",
+    ],
+    [
+      'configuration',
+      "resource: 'configuration' gives the C# name 'Configuration', which clashes with 'Configuration'",
+    ],
   ])(
     'refuses the .NET resource %j whose C# names would shadow the code',
     async (resource, message) => {
