@@ -74,10 +74,11 @@ export async function dotnetNameRuleData(
         .readFileSync(file, 'utf8')
         .matchAll(/<Using Include="[A-Za-z0-9]+\.Api\.([A-Za-z0-9]+)"/g))
         names.push(mark(segment));
-    for (const file of filesNamed(out, name => name.endsWith('.cs')))
+    for (const file of filesNamed(out, name => name.endsWith('.cs'))) {
+      const used = [...csharpSimpleNames(fs.readFileSync(file, 'utf8'))];
       // The service's own namespace is what the rules check; the resource's names are marked.
-      for (const name of csharpSimpleNames(fs.readFileSync(file, 'utf8')))
-        if (!name.startsWith(namespace)) names.push(mark(name));
+      names.push(...used.filter(n => !n.startsWith(namespace)).map(mark));
+    }
   }
   return { packages: sorted(packages), names: sorted(names) };
 }
