@@ -45,7 +45,11 @@ describe('serviceNameProblemForStack', () => {
       'rust',
       "name: 'serde-json' would clash with the dependency crate 'serde_json' in the Rust stack; choose another name",
     ],
-    ['class', 'dotnet', undefined],
+    [
+      'class',
+      'dotnet',
+      "name: 'class' becomes the C# namespace 'Class', a C# or Visual Basic keyword, which .NET's analyzers refuse (CA1716) in the .NET stack; choose another name (try 'class-service')",
+    ],
     ['billing-2fa', 'dotnet', undefined],
     ['self', 'dotnet', undefined],
     [
@@ -89,7 +93,7 @@ describe('dotnetNames', () => {
       project: 'BillingApi.Api',
       testProject: 'BillingApi.Api.Tests',
     });
-    // Lowercase C# keywords become plain identifiers.
+    // Lowercase C# keywords become plain identifiers (which the name rules still refuse: CA1716).
     expect(dotnetNames('class').namespace).toBe('Class');
     expect(dotnetNames('api-v2-2fa').namespace).toBe('ApiV22fa');
   });

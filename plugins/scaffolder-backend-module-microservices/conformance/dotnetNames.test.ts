@@ -1,7 +1,7 @@
 /*
- * The .NET name rules, proven by the compiler: names the rules let through because PascalCase maps them to plain
- * identifiers (a C# keyword, a word the code only uses as a member or declared name) build with the repository's
- * own `-warnaserror` gate. The refusals are tested in the fast tier (src/actions/serviceRender.test.ts); the names
+ * The .NET name rules, proven by the compiler: names the rules let through although the code uses the same words as
+ * members or declared names build with the repository's own `-warnaserror` gate (this check found that a keyword
+ * such as `class` fails CA1716 and a resource `name` fails CS0542, which the rules now refuse). The refusals are tested in the fast tier (src/actions/serviceRender.test.ts); the names
  * they list were found by compiling them while the skeleton was written.
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
@@ -34,9 +34,9 @@ describeWithDotnet('.NET names the rules allow compile', () => {
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it.each([
-    // A C# keyword becomes `Class`; `Email`, `Status` and `Name` are only member or declared names in the code.
-    ['class', 'status'],
-    ['email', 'name'],
+    // `Email`, `Status`, `Customer` and `Statuses` are only member or declared names in the generated code.
+    ['email', 'status'],
+    ['status', 'customer'],
   ])(
     "service '%s' with resource '%s' restores and builds with -warnaserror",
     async (name, resource) => {

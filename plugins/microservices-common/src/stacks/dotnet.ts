@@ -6,7 +6,8 @@ import type { StackDescription } from './types';
  * The C# names of a .NET service, derived once from its DNS-1123 name: the words in PascalCase form the root
  * namespace and the solution, `<Namespace>.Api` the service project, its assembly and namespace, and
  * `<Namespace>.Api.Tests` the test project. C# keywords are all lowercase, so PascalCase maps every keyword to a
- * plain identifier (`class` → `Class`); what remains to refuse is in {@link dotnetNameProblem}.
+ * plain C# identifier (`class` → `Class`), but .NET's analyzers still refuse a namespace named like a C# or Visual
+ * Basic keyword in any case; what is refused is in {@link dotnetNameProblem}.
  *
  * @public
  */
@@ -39,6 +40,38 @@ export function dotnetNames(name: string): DotnetNames {
     testProject: `${namespace}.Api.Tests`,
   };
 }
+
+/**
+ * Keywords of C# and Visual Basic, lowercase: .NET's analyzers refuse a namespace or type named like one (CA1716,
+ * an error under the generated repository's warnings-as-errors), whatever its case.
+ */
+const DOTNET_KEYWORDS = new Set(
+  // C#
+  (
+    'abstract as base bool break byte case catch char checked class const continue decimal default delegate do ' +
+    'double else enum event explicit extern false finally fixed float for foreach goto if implicit in int interface ' +
+    'internal is lock long namespace new null object operator out override params private protected public readonly ' +
+    'ref return sbyte sealed short sizeof stackalloc static string struct switch this throw true try typeof uint ulong ' +
+    'unchecked unsafe ushort using virtual void volatile while ' +
+    // Visual Basic
+    'addhandler addressof alias and andalso boolean byref byval call cbool cbyte cchar cdate cdbl cdec cint clng ' +
+    'cobj csbyte cshort csng cstr ctype cuint culng cushort date declare dim directcast each elseif end endif erase ' +
+    'error exit friend function get gettype getxmlnamespace global gosub handles implements imports inherits integer ' +
+    'isnot let lib like loop me mod module mustinherit mustoverride mybase myclass narrowing next not nothing ' +
+    'notinheritable notoverridable of on option optional or orelse overloads overridable overrides paramarray partial ' +
+    'property raiseevent redim rem removehandler resume select set shadows shared single step stop structure sub ' +
+    'synclock then to trycast typeof uinteger ushort variant wend when widening with withevents writeonly xor'
+  ).split(' '),
+);
+
+/**
+ * True when `identifier` is a C# or Visual Basic keyword in any case, which .NET's analyzers refuse as a namespace
+ * or type name.
+ *
+ * @public
+ */
+export const isDotnetKeyword = (identifier: string) =>
+  DOTNET_KEYWORDS.has(identifier.toLowerCase());
 
 // Namespaces the platform owns: a service namespace named like one would merge into it.
 const PLATFORM_NAMESPACES = ['System', 'Microsoft', 'Windows', 'Internal'];
@@ -112,9 +145,15 @@ export function dotnetNameProblem(name: string): string | undefined {
       { prefix: 'svc-' },
     )}')`;
   }
+  const { namespace } = dotnetNames(name);
+  if (isDotnetKeyword(namespace)) {
+    return `name: '${name}' becomes the C# namespace '${namespace}', a C# or Visual Basic keyword, which .NET's analyzers refuse (CA1716) in the .NET stack; choose another name (try '${suggestion(
+      name,
+      { suffix: '-service' },
+    )}')`;
+  }
   const clash = dotnetNamespaceClash(name);
   if (clash) {
-    const { namespace } = dotnetNames(name);
     return `name: '${name}' becomes the C# namespace '${namespace}', which clashes with '${clash}' in the .NET stack; choose another name (try '${suggestion(
       name,
       { suffix: '-service' },

@@ -57,6 +57,7 @@ export {
   dotnetNameProblem,
   dotnetNamespaceClash,
   dotnetSkeletonNames,
+  isDotnetKeyword,
 } from './dotnet';
 export { DOTNET_SKELETON_NAMES } from './dotnetSkeletonNames';
 export type { DotnetNames } from './dotnet';

@@ -282,6 +282,11 @@ describe('microservice:service:render', () => {
       /C# namespace 'Opentelemetry', which clashes with 'OpenTelemetry/,
     ],
     ['metrics', /C# namespace 'Metrics', which clashes with 'Metrics'/],
+    [
+      'class',
+      /C# namespace 'Class', a C# or Visual Basic keyword.*CA1716.*try 'class-service'/,
+    ],
+    ['module', /C# namespace 'Module', a C# or Visual Basic keyword/],
     ['task', /C# namespace 'Task', which clashes with 'Task'/],
     ['api-error', /C# namespace 'ApiError', which clashes with 'ApiError'/],
     [
@@ -311,6 +316,14 @@ describe('microservice:service:render', () => {
     [
       'metric',
       "resource: 'metric' gives the C# name 'Metrics', which clashes with 'Metrics'",
+    ],
+    [
+      'class',
+      "resource: 'class' gives the C# name 'Class', a C# or Visual Basic keyword",
+    ],
+    [
+      'name',
+      "resource: 'name' gives the C# type 'Name', which cannot have its field 'Name'",
     ],
     [
       'configuration',

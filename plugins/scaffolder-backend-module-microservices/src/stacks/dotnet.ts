@@ -5,6 +5,7 @@ import {
   dotnetNameProblem,
   dotnetNames,
   dotnetSkeletonNames,
+  isDotnetKeyword,
 } from '@cross-stack/plugin-microservices-common';
 import type { ServiceSpec, StackDefinition } from './types';
 
@@ -37,6 +38,9 @@ export function renameLockProject(lock: string, project: string): string {
   return lock.replace(from, `"${project.toLowerCase()}": {`);
 }
 
+/** The resource record's members: the contract's fields (id, email, name, created_at). */
+const RESOURCE_MEMBERS = ['Id', 'Email', 'Name', 'CreatedAt'];
+
 export const dotnetStack: StackDefinition = {
   id: 'dotnet',
   title: '.NET (ASP.NET Core)',
@@ -61,12 +65,26 @@ export const dotnetStack: StackDefinition = {
         `name: '${spec.name}' becomes the C# namespace '${namespace}', which would hide '${hidden}' (made from the resource) in the .NET stack; choose another name (try '${spec.name}-service')`,
       );
     }
+    const field = `resource: '${spec.resource.singular}'`;
+    for (const type of [spec.resource.pascal, spec.resource.pascalPlural]) {
+      if (isDotnetKeyword(type)) {
+        throw new InputError(
+          `${field} gives the C# name '${type}', a C# or Visual Basic keyword, which .NET's analyzers refuse (CA1716); choose another resource (try '${spec.resource.singular}-item')`,
+        );
+      }
+      // A member cannot be named like its enclosing type (CS0542).
+      if (RESOURCE_MEMBERS.includes(type)) {
+        throw new InputError(
+          `${field} gives the C# type '${type}', which cannot have its field '${type}' in the .NET stack; choose another resource (try '${spec.resource.singular}-item')`,
+        );
+      }
+    }
     // The resource's types and namespace are imported everywhere, so they must not shadow a name the code uses.
     for (const type of fromResource) {
       const clash = fixed.find(name => same(name, type));
       if (clash) {
         throw new InputError(
-          `resource: '${spec.resource.singular}' gives the C# name '${type}', which clashes with '${clash}' that the .NET service's code uses; choose another resource (try '${spec.resource.singular}-item')`,
+          `${field} gives the C# name '${type}', which clashes with '${clash}' that the .NET service's code uses; choose another resource (try '${spec.resource.singular}-item')`,
         );
       }
     }
