@@ -4,22 +4,14 @@
  * such as `class` fails CA1716 and a resource `name` fails CS0542, which the rules now refuse). The refusals are tested in the fast tier (src/actions/serviceRender.test.ts); the names
  * they list were found by compiling them while the skeleton was written.
  */
-import type { LoggerService } from '@backstage/backend-plugin-api';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { renderFromTemplate } from '../src/cli/render';
+import { silentLogger } from '../src/update/runAction';
 import { runGate, stackUnavailable, toolchains } from './toolchains';
 
 jest.setTimeout(10 * 60_000);
-
-const quiet: LoggerService = {
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  debug: () => {},
-  child: () => quiet,
-};
 
 const dotnet = toolchains.find(t => t.stack === 'dotnet')!;
 const unavailable = stackUnavailable(dotnet);
@@ -49,7 +41,7 @@ describeWithDotnet('.NET names the rules allow compile', () => {
           resource,
         },
         out: repo,
-        logger: quiet,
+        logger: silentLogger,
       });
       for (const args of [
         ['restore', '--locked-mode'],

@@ -3,12 +3,12 @@
 // and every simple name its C# code uses (the resource's type names marked `{Pascal}` / `{PascalPlural}`).
 // `src/stacks/dotnetNameRules.test.ts` fails when either list is stale; run `yarn dotnet-name-rules` in this
 // package after changing the .NET skeleton.
-import type { LoggerService } from '@backstage/backend-plugin-api';
 import { dotnetNames } from '@cross-stack/plugin-microservices-common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { renderFromTemplate } from '../src/cli/render';
+import { silentLogger } from '../src/update/runAction';
 import { resourceNames } from '../src/stacks/names';
 import { csharpSimpleNames } from '../src/stacks/csharpNames';
 import { lockPackageIds } from '../src/stacks/dotnetLockPackages';
@@ -23,14 +23,6 @@ function filesNamed(root: string, test: (name: string) => boolean): string[] {
     .filter(entry => entry.isFile() && test(entry.name))
     .map(entry => path.join(entry.parentPath, entry.name));
 }
-
-const quiet: LoggerService = {
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  debug: () => {},
-  child: () => quiet,
-};
 
 const mark = (name: string) =>
   name
@@ -61,7 +53,7 @@ export async function dotnetNameRuleData(
         auth,
       },
       out,
-      logger: quiet,
+      logger: silentLogger,
     });
     const locks = filesNamed(out, name => name === 'packages.lock.json');
     if (locks.length === 0)
