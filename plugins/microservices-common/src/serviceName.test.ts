@@ -52,6 +52,9 @@ describe('serviceNameProblemForStack', () => {
     ],
     ['billing-2fa', 'dotnet', undefined],
     ['self', 'dotnet', undefined],
+    // The native compiler's runtime.<rid>.* packages are locked too; 'runtime' is no namespace of theirs.
+    ['runtime', 'dotnet', undefined],
+
     [
       '1password',
       'dotnet',

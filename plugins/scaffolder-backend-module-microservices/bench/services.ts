@@ -195,13 +195,25 @@ export function compareLibraries(
 }
 
 /**
- * The runtime settings a published .NET program starts with (its runtimeconfig.json's configProperties: GC mode,
- * tiered compilation, globalization …); empty for a program without one.
+ * The runtime settings a .NET program starts with (its runtimeconfig.json's configProperties: GC mode, tiered
+ * compilation, globalization …); empty for a program without one. A framework-dependent program has the file
+ * beside it; a native AOT program has them compiled in, from the runtimeconfig.json of its IL build under
+ * `project`'s bin/ (the newest, if there are several).
  */
-export function runtimeSettings(binary: string): Map<string, string> {
-  const file = `${binary}.runtimeconfig.json`;
+export function runtimeSettings(
+  binary: string,
+  project: string,
+): Map<string, string> {
+  const name = `${path.basename(binary)}.runtimeconfig.json`;
   const settings = new Map<string, string>();
-  if (!fs.existsSync(file)) return settings;
+  const built = fs
+    .globSync(`**/bin/**/${name}`, { cwd: project })
+    .map(file => path.join(project, file))
+    .sort((x, y) => fs.statSync(y).mtimeMs - fs.statSync(x).mtimeMs);
+  const file = [path.join(path.dirname(binary), name), ...built].find(
+    candidate => fs.existsSync(candidate),
+  );
+  if (!file) return settings;
   const config = JSON.parse(fs.readFileSync(file, 'utf8')) as {
     runtimeOptions?: { configProperties?: Record<string, unknown> };
   };
@@ -503,8 +515,8 @@ async function buildStack(
       baseline,
       libraries,
       runtime: compareRuntimeSettings(
-        runtimeSettings(generated),
-        runtimeSettings(bare),
+        runtimeSettings(generated, repo),
+        runtimeSettings(bare, bareDir),
       ),
     };
   } catch (error) {

@@ -50,7 +50,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'A .NET service on GitHub with JWT settings from a Secret: chiseled ASP.NET Core image, GitHub Actions',
+      'A .NET service on GitHub with JWT settings from a Secret: native AOT on the chiseled runtime-deps image, GitHub Actions',
     example: stringify({
       steps: [
         {

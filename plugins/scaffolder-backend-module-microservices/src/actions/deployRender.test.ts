@@ -798,8 +798,8 @@ describe('microservice:deploy:render', () => {
               /^RUN apt-get update\s+&& apt-get install --yes --no-install-recommends make=4\.3-4\.1build2\s+&& rm -rf \/var\/lib\/apt\/lists\/\*$/,
           }[stack],
         );
-        // What the runtime stage takes from the build: the binary (Go, Rust), or the whole publish folder
-        // (apphost, assemblies, runtimeconfig) where the entrypoint and the content root are (.NET).
+        // What the runtime stage takes from the build: the binary alone (.NET's native executable without its
+        // debug symbols, in the working directory that is the service's content root).
         const runtime = report.stages[1].instructions
           .map(i => `${i.getKeyword()} ${i.getArgumentsContent()}`)
           .filter(i => /^(COPY|WORKDIR) /.test(i));
@@ -807,7 +807,7 @@ describe('microservice:deploy:render', () => {
           {
             go: ['COPY /src/bin/api /app/billing-api'],
             rust: ['COPY /out/billing-api /app/billing-api'],
-            dotnet: ['WORKDIR /app', 'COPY /src/publish/ /app/'],
+            dotnet: ['WORKDIR /app', 'COPY /src/publish/BillingApi.Api /app/'],
           }[stack],
         );
         expect(
@@ -1005,7 +1005,7 @@ describe('microservice:deploy:render', () => {
             // The SDK and runtime images and global.json's SDK: one .NET release.
             dotnet: [
               'mcr.microsoft.com/dotnet/sdk',
-              'mcr.microsoft.com/dotnet/aspnet',
+              'mcr.microsoft.com/dotnet/runtime-deps',
               'dotnet-sdk',
             ],
           }[stack],
@@ -1330,12 +1330,18 @@ describe('microservice:deploy:render', () => {
       }),
     );
     await run({ stack: 'dotnet', name: 'billing-api', owner: OWNER });
-    const sdk = JSON.parse(read('global.json')).sdk.version;
-    expect(sdk).toBe(DEPLOY_TOOLCHAINS.dotnet.version);
-    const [build] = checkDockerfile(read('Dockerfile')).stages;
+    const { sdk } = JSON.parse(read('global.json'));
+    // Exactly that SDK: the lock files record its native compiler's packages.
+    expect(sdk).toEqual({
+      version: DEPLOY_TOOLCHAINS.dotnet.version,
+      rollForward: 'disable',
+    });
+    const [build, runtime] = checkDockerfile(read('Dockerfile')).stages;
+    // The SDK's variant with the native compiler's toolchain, and a runtime image without .NET.
     expect(`${build.image}:${build.tag}`).toBe(
-      `mcr.microsoft.com/dotnet/sdk:${sdk}-noble`,
+      `mcr.microsoft.com/dotnet/sdk:${sdk.version}-noble-aot`,
     );
+    expect(runtime.image).toBe('mcr.microsoft.com/dotnet/runtime-deps');
     const setup = parse(read('.github/workflows/ci.yml')).jobs.build.steps.find(
       (s: KObject) => s.uses?.startsWith('actions/setup-dotnet@'),
     );

@@ -103,16 +103,18 @@ export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
     renovateToolchainPackages: ['rust'],
   },
   // .NET's images are Ubuntu 24.04 ("noble"); the SDK is the one global.json pins (CI's setup-dotnet reads it
-  // there). The runtime is ASP.NET Core's chiseled image: no shell or package manager, the `app` user, no ICU (the
-  // service runs in invariant globalization mode). Tags as the dotnet-docker manifest writes them:
-  // `<sdk version>-noble`, `<runtime version>-noble-chiseled`.
+  // there), in the image variant with the native AOT compiler's clang, llvm and zlib. The service is a native
+  // executable, so the runtime is the chiseled runtime-deps image: C libraries, OpenSSL and CA certificates, no
+  // shell or package manager, the `app` user, no ICU (the service runs in invariant globalization mode). Tags as
+  // the dotnet-docker manifest writes them: `<sdk version>-noble-aot`, `<runtime version>-noble-chiseled`.
   dotnet: {
     folder: 'dotnet',
     version: '10.0.401',
-    builderImage: 'mcr.microsoft.com/dotnet/sdk:10.0.401-noble',
-    runtimeImage: 'mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled',
+    builderImage: 'mcr.microsoft.com/dotnet/sdk:10.0.401-noble-aot',
+    runtimeImage:
+      'mcr.microsoft.com/dotnet/runtime-deps:10.0.12-noble-chiseled',
     userId: DOTNET_APP_UID,
-    // `make build` publishes the API project framework-dependent into publish/; its apphost is the executable.
+    // `make build` publishes the API project as one native executable into publish/.
     binaryPath: name => `publish/${dotnetNames(name).project}`,
     lockFiles: name => {
       const { project, testProject } = dotnetNames(name);
@@ -131,7 +133,7 @@ export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
     // The builder and runtime images ship one .NET release together, and global.json pins the SDK CI installs.
     renovateToolchainPackages: [
       'mcr.microsoft.com/dotnet/sdk',
-      'mcr.microsoft.com/dotnet/aspnet',
+      'mcr.microsoft.com/dotnet/runtime-deps',
       'dotnet-sdk',
     ],
   },
