@@ -257,6 +257,7 @@ export const DOTNET_SKELETON_NAMES: ReadonlyArray<string> = [
   'ReadyTimeout',
   'Record',
   'RegularExpression',
+  'RepeatingCategories',
   'Repository',
   'RequestDelegate',
   'RequestEvent',
