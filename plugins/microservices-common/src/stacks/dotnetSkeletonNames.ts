@@ -124,6 +124,7 @@ export const DOTNET_SKELETON_NAMES: ReadonlyArray<string> = [
   'IEnumerable',
   'IEnumerator',
   'IExceptionHandler',
+  'IExceptionHandlerFeature',
   'IExternalScopeProvider',
   'IHostApplicationBuilder',
   'IHostApplicationLifetime',
