@@ -275,6 +275,9 @@ for (const toolchain of toolchains) {
             };
             expectSuccess(build, runGate(build, context, toolchain.env));
             expect(fs.existsSync(target)).toBe(true);
+            expect(
+              toolchain.buildOutputProblems?.(context, variant.name) ?? [],
+            ).toEqual([]);
             binary = target;
           },
         );

@@ -1,4 +1,9 @@
-import { errorLine, lockedNuGetPackage } from './toolchains';
+import {
+  dotnetDependencyManifestProblems,
+  dotnetRuntimeVersion,
+  errorLine,
+  lockedNuGetPackage,
+} from './toolchains';
 
 describe('errorLine', () => {
   it("keeps cargo's first error line with its innermost cause, without the probe's folder", () => {
@@ -91,5 +96,103 @@ describe('lockedNuGetPackage', () => {
     expect(() => lockedNuGetPackage([lock(project)])).toThrow(
       /locks no direct package/,
     );
+  });
+});
+
+describe('dotnetDependencyManifestProblems', () => {
+  const target = '.NETCoreApp,Version=v10.0/linux-x64';
+  const runtime = (file: string) => ({ runtime: { [file]: {} } });
+  // The shape `dotnet publish` writes for a native AOT build, cut down to one package of each kind.
+  const manifest = (overrides: {
+    netcore?: string;
+    npgsqlVersion?: string;
+    npgsqlAssets?: boolean;
+    withDbup?: boolean;
+  }) => {
+    const netcore = `runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/${
+      overrides.netcore ?? '10.0.12'
+    }`;
+    const aspnet =
+      'runtimepack.Microsoft.AspNetCore.App.Runtime.linux-x64/10.0.12';
+    const npgsql = `Npgsql/${overrides.npgsqlVersion ?? '10.0.3'}`;
+    const packages: Record<string, object> = {
+      [npgsql]:
+        overrides.npgsqlAssets === false
+          ? {}
+          : runtime('lib/net10.0/Npgsql.dll'),
+    };
+    if (overrides.withDbup !== false)
+      packages['dbup-postgresql/7.0.1'] = runtime(
+        'lib/net8.0/dbup-postgresql.dll',
+      );
+    return JSON.stringify({
+      targets: {
+        '.NETCoreApp,Version=v10.0': {},
+        [target]: {
+          'BillingApi.Api/1.0.0': {},
+          [netcore]: runtime('System.Private.CoreLib.dll'),
+          [aspnet]: runtime('Microsoft.AspNetCore.dll'),
+          ...packages,
+        },
+      },
+      libraries: {
+        'BillingApi.Api/1.0.0': { type: 'project' },
+        [netcore]: { type: 'runtimepack' },
+        [aspnet]: { type: 'runtimepack' },
+        ...Object.fromEntries(
+          Object.keys(packages).map(k => [k, { type: 'package' }]),
+        ),
+      },
+    });
+  };
+  const lockFile = JSON.stringify({
+    version: 1,
+    dependencies: {
+      'net10.0': {
+        'dbup-postgresql': { type: 'Direct', resolved: '7.0.1' },
+        'Microsoft.DotNet.ILCompiler': { type: 'Direct', resolved: '10.0.12' },
+        'Microsoft.NET.ILLink.Tasks': { type: 'Direct', resolved: '10.0.12' },
+        Npgsql: { type: 'Direct', resolved: '10.0.3' },
+      },
+      'net10.0/linux-x64': {
+        'runtime.linux-x64.Microsoft.DotNet.ILCompiler': {
+          type: 'Transitive',
+          resolved: '10.0.12',
+        },
+      },
+    },
+  });
+  const check = (text: string | undefined) =>
+    dotnetDependencyManifestProblems({
+      manifestFile: 'publish/BillingApi.Api.deps.json',
+      manifest: text,
+      lockFile,
+      runtimeVersion: '10.0.12',
+    });
+
+  it('accepts a manifest naming both runtime packs and every referenced package at its locked version', () => {
+    expect(check(manifest({}))).toEqual([]);
+  });
+
+  it('names each way a manifest would mislead the image scan', () => {
+    expect(check(undefined)).toEqual([
+      'publish/BillingApi.Api.deps.json is missing',
+    ]);
+    expect(check(manifest({ netcore: '10.0.11' }))).toEqual([
+      'runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/10.0.11: the image runs .NET 10.0.12, the executable was compiled with 10.0.11',
+    ]);
+    expect(
+      check(manifest({ npgsqlVersion: '10.0.2', npgsqlAssets: false })),
+    ).toEqual([
+      'Npgsql/10.0.2: the lock file pins 10.0.3',
+      'Npgsql/10.0.2 claims no runtime assembly',
+    ]);
+    expect(check(manifest({ withDbup: false }))).toEqual([
+      'publish/BillingApi.Api.deps.json does not name dbup-postgresql 7.0.1, which the service references',
+    ]);
+  });
+
+  it('reads the runtime version from the runtime-deps image the Dockerfile runs on', () => {
+    expect(dotnetRuntimeVersion()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dotnetNames } from '@cross-stack/plugin-microservices-common';
 import { skeletonPath } from '../src/packageFiles';
+import { DEPLOY_TOOLCHAINS } from '../src/deploy/toolchains';
 import { stacks } from '../src/stacks';
 
 export interface Gate {
@@ -67,6 +68,12 @@ export interface StackToolchain {
    * Dockerfile's build stage and its CI pipeline call it too, so building through it here proves both.
    */
   binary(repo: string, packageName: string, debug?: boolean): string;
+  /**
+   * What else `make build` must leave beside the binary for the image, checked after the build: the problems
+   * found, none when it is right. .NET: the dependency manifest an image scanner reads (see
+   * `dotnetDependencyManifestProblems`).
+   */
+  buildOutputProblems?(repo: string, packageName: string): string[];
 }
 
 const cacheRoot = path.join(os.homedir(), '.cache', 'cross-stack');
@@ -343,6 +350,21 @@ export const toolchains: StackToolchain[] = [
         args: ['restore', '--locked-mode'],
       },
       {
+        // What a reviewer runs on a toolchain pull request. The service project's lock file (the one that records
+        // the SDK's native compiler, and whose packages the image ships) must come out unchanged. The test
+        // project's is left out: prometheus-net asks for Microsoft.Extensions.ObjectPool >= 7.0.0, which this
+        // machine's NuGet copy does not serve (its lowest is 8.0.11, so the committed lock has that), and NuGet
+        // takes a lower version from the machine's package folder when one happens to be there.
+        title:
+          'make lock (dotnet restore --force-evaluate) leaves the service project lock file as committed',
+        command: 'sh',
+        args: [
+          '-c',
+          'lock=$(ls src/*/packages.lock.json) && before=$(sha256sum "$lock") && make lock && ' +
+            '[ "$(sha256sum "$lock")" = "$before" ] || { echo "make lock changed $lock"; exit 1; }',
+        ],
+      },
+      {
         title: 'dotnet format --verify-no-changes --no-restore',
         command: 'dotnet',
         args: ['format', '--verify-no-changes', '--no-restore'],
@@ -373,8 +395,141 @@ export const toolchains: StackToolchain[] = [
     debugBuildArgs: ['CONFIGURATION=Debug'],
     binary: (repo, packageName) =>
       path.join(repo, 'publish', dotnetNames(packageName).project),
+    buildOutputProblems: (repo, packageName) => {
+      const { project } = dotnetNames(packageName);
+      const read = (file: string) =>
+        fs.existsSync(path.join(repo, file))
+          ? fs.readFileSync(path.join(repo, file), 'utf8')
+          : undefined;
+      return dotnetDependencyManifestProblems({
+        manifestFile: `publish/${project}.deps.json`,
+        manifest: read(`publish/${project}.deps.json`),
+        lockFile: read(`src/${project}/packages.lock.json`) ?? '{}',
+        runtimeVersion: dotnetRuntimeVersion(),
+      });
+    },
   },
 ];
+
+/** The .NET runtime the generated image runs on: the version in the runtime-deps image's tag (`10.0.12`). */
+export function dotnetRuntimeVersion(): string {
+  const image = DEPLOY_TOOLCHAINS.dotnet.runtimeImage;
+  const version = /:(\d+\.\d+\.\d+)-/.exec(image)?.[1];
+  if (!version) throw new Error(`no runtime version in the tag of ${image}`);
+  return version;
+}
+
+// Packages the SDK adds for the native compile itself: they build the executable and are not part of it.
+const DOTNET_BUILD_ONLY_PACKAGES = new Set([
+  'microsoft.dotnet.ilcompiler',
+  'microsoft.net.illink.tasks',
+]);
+
+interface DepsJson {
+  targets?: Record<
+    string,
+    Record<string, { runtime?: Record<string, unknown> } | undefined>
+  >;
+  libraries?: Record<string, { type?: string }>;
+}
+
+interface PackagesLock {
+  dependencies?: Record<
+    string,
+    Record<string, { type?: string; resolved?: string }>
+  >;
+}
+
+/**
+ * A native AOT executable names nothing it was compiled from, so the image's SBOM and scan (syft and grype,
+ * trivy) see the .NET runtime and the NuGet packages only through the `<project>.deps.json` the image ships. This
+ * checks that manifest the way those scanners read it: both runtime packs (.NET and ASP.NET Core) at the version
+ * of the runtime-deps image, every package the service references directly, every package at the version its
+ * lock file pins, and each claiming a runtime assembly (syft drops a deps.json package that claims none).
+ */
+export function dotnetDependencyManifestProblems(input: {
+  manifestFile: string;
+  manifest: string | undefined;
+  lockFile: string;
+  runtimeVersion: string;
+}): string[] {
+  if (input.manifest === undefined) return [`${input.manifestFile} is missing`];
+  const deps = JSON.parse(input.manifest) as DepsJson;
+  const lock = JSON.parse(input.lockFile) as PackagesLock;
+  const problems: string[] = [];
+  const libraries = Object.entries(deps.libraries ?? {}).map(([key, lib]) => {
+    const slash = key.lastIndexOf('/');
+    return {
+      key,
+      name: key.slice(0, slash),
+      version: key.slice(slash + 1),
+      type: lib.type ?? '',
+    };
+  });
+  // The runtime-specific target (`.NETCoreApp,Version=v10.0/linux-x64`) is the one that names runtime assets.
+  const targets = Object.entries(deps.targets ?? {}).filter(([name]) =>
+    name.includes('/'),
+  );
+  if (targets.length !== 1)
+    problems.push(
+      `${input.manifestFile} has ${targets.length} runtime-specific targets, not 1`,
+    );
+  const claims = (key: string) =>
+    Object.keys(targets[0]?.[1][key]?.runtime ?? {}).length > 0;
+
+  for (const family of ['NETCore', 'AspNetCore']) {
+    const prefix = `runtimepack.Microsoft.${family}.App.Runtime.`;
+    const packs = libraries.filter(
+      l => l.type === 'runtimepack' && l.name.startsWith(prefix),
+    );
+    if (packs.length !== 1)
+      problems.push(
+        `${input.manifestFile} names no ${prefix}<rid> runtime pack`,
+      );
+    for (const pack of packs) {
+      if (pack.version !== input.runtimeVersion)
+        problems.push(
+          `${pack.key}: the image runs .NET ${input.runtimeVersion}, the executable was compiled with ${pack.version}`,
+        );
+      if (!claims(pack.key))
+        problems.push(`${pack.key} claims no runtime assembly`);
+    }
+  }
+
+  // The framework's lock entries (`net10.0`), not the per-runtime ones, which hold the native compiler only.
+  // Keyed by lower-case name: NuGet package names are case-insensitive.
+  const locked = new Map<
+    string,
+    { name: string; type: string; version: string }
+  >();
+  for (const [framework, entries] of Object.entries(lock.dependencies ?? {})) {
+    if (framework.includes('/')) continue;
+    for (const [name, entry] of Object.entries(entries))
+      locked.set(name.toLowerCase(), {
+        name,
+        type: entry.type ?? '',
+        version: entry.resolved ?? '',
+      });
+  }
+  const packages = libraries.filter(l => l.type === 'package');
+  for (const pkg of packages) {
+    const pin = locked.get(pkg.name.toLowerCase());
+    if (!pin) problems.push(`${pkg.key} is not in the lock file`);
+    else if (pin.version !== pkg.version)
+      problems.push(`${pkg.key}: the lock file pins ${pin.version}`);
+    if (!claims(pkg.key))
+      problems.push(`${pkg.key} claims no runtime assembly`);
+  }
+  const named = new Set(packages.map(p => p.name.toLowerCase()));
+  for (const [key, pin] of locked) {
+    if (pin.type !== 'Direct' || DOTNET_BUILD_ONLY_PACKAGES.has(key)) continue;
+    if (!named.has(key))
+      problems.push(
+        `${input.manifestFile} does not name ${pin.name} ${pin.version}, which the service references`,
+      );
+  }
+  return problems;
+}
 
 export const BUILD_ENTRYPOINT = { command: 'make', args: ['build'] };
 

@@ -798,8 +798,9 @@ describe('microservice:deploy:render', () => {
               /^RUN apt-get update\s+&& apt-get install --yes --no-install-recommends make=4\.3-4\.1build2\s+&& rm -rf \/var\/lib\/apt\/lists\/\*$/,
           }[stack],
         );
-        // What the runtime stage takes from the build: the binary alone (.NET's native executable without its
-        // debug symbols, in the working directory that is the service's content root).
+        // What the runtime stage takes from the build: the binary alone; .NET's native executable (without its
+        // debug symbols, in the working directory that is the service's content root) with the dependency
+        // manifest that is the image scanners' only view of the runtime and packages compiled into it.
         const runtime = report.stages[1].instructions
           .map(i => `${i.getKeyword()} ${i.getArgumentsContent()}`)
           .filter(i => /^(COPY|WORKDIR) /.test(i));
@@ -807,7 +808,10 @@ describe('microservice:deploy:render', () => {
           {
             go: ['COPY /src/bin/api /app/billing-api'],
             rust: ['COPY /out/billing-api /app/billing-api'],
-            dotnet: ['WORKDIR /app', 'COPY /src/publish/BillingApi.Api /app/'],
+            dotnet: [
+              'WORKDIR /app',
+              'COPY /src/publish/BillingApi.Api /src/publish/BillingApi.Api.deps.json /app/',
+            ],
           }[stack],
         );
         expect(
@@ -1010,6 +1014,14 @@ describe('microservice:deploy:render', () => {
             ],
           }[stack],
         );
+        // .NET's lock files record the SDK's native compiler, which Renovate does not rewrite for a global.json
+        // change: the group's pull request says what to run. Go's and Rust's toolchains leave their locks alone.
+        const notes = {
+          go: undefined,
+          rust: undefined,
+          dotnet: [expect.stringContaining('run `make lock`')],
+        }[stack];
+        expect(config.packageRules[1].prBodyNotes).toEqual(notes);
       });
 
       it('set-digest.sh moves one overlay to a new digest and keeps its comments; it refuses what is not a digest', () => {

@@ -397,6 +397,7 @@ export function deployValues(spec: DeploySpec) {
       toolchainPackages: toolchain.renovateToolchainPackages.map(p =>
         JSON.stringify(p),
       ),
+      toolchainNote: toolchain.renovateToolchainNote ?? '',
     },
     argocd: {
       enabled: spec.argocd,

@@ -40,6 +40,11 @@ export interface DeployToolchain {
   renovateManager: string;
   /** Renovate package names of the toolchain (builder image, CI version), updated as one group. */
   renovateToolchainPackages: string[];
+  /**
+   * For a toolchain whose version the lock files record, what the toolchain group's pull request tells its
+   * reviewer to do before it can pass CI (Renovate updates lock files for package changes, not toolchain ones).
+   */
+  renovateToolchainNote?: string;
 }
 
 /**
@@ -136,6 +141,10 @@ export const DEPLOY_TOOLCHAINS: Record<string, DeployToolchain> = {
       'mcr.microsoft.com/dotnet/runtime-deps',
       'dotnet-sdk',
     ],
+    // The SDK adds its own native compiler packages to the lock files; Renovate rewrites lock files only for
+    // changes to the projects or Directory.Packages.props, not for global.json.
+    renovateToolchainNote:
+      "The lock files record the native compiler of the SDK that wrote them, so CI's locked restore fails on this branch until they are rewritten: check it out, run `make lock` and push the changed `packages.lock.json` files.",
   },
 };
 
