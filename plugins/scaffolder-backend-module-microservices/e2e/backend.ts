@@ -4,8 +4,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-const PACKAGE_DIR = path.join(__dirname, '..');
-const REPO_ROOT = path.join(PACKAGE_DIR, '../..');
+const REPO_ROOT = path.join(__dirname, '../../..');
+/** The portal's backend package, which `yarn start` runs from its own folder. */
+const BACKEND_DIR = path.join(REPO_ROOT, 'packages/backend');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,7 +43,7 @@ export interface RunningBackend {
 }
 
 /**
- * Starts the real embedded backend (`dev/index.ts`, as `yarn start` does) on a free port, with its own
+ * Starts the real portal backend (`packages/backend`, as `yarn start` does) on a free port, with its own
  * repository directory and any extra config files, and waits until it is ready.
  */
 export async function startBackend(
@@ -66,11 +67,11 @@ export async function startBackend(
     [
       '--require',
       require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-      'dev/index.ts',
+      'src/index.ts',
       ...configArgs,
     ],
     {
-      cwd: PACKAGE_DIR,
+      cwd: BACKEND_DIR,
       env: {
         // The backend must not think it runs under jest (JEST_WORKER_ID changes some defaults).
         ...Object.fromEntries(
@@ -79,7 +80,7 @@ export async function startBackend(
         NODE_ENV: 'development',
         APP_CONFIG_backend_listen_port: String(port),
         APP_CONFIG_backend_baseUrl: `http://127.0.0.1:${port}`,
-        APP_CONFIG_microservices_localPublish_directory: reposDir,
+        APP_CONFIG_microservices_localPublishing_directory: reposDir,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

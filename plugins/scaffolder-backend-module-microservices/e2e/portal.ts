@@ -51,7 +51,7 @@ export async function startPortal(timeoutMs: number): Promise<RunningPortal> {
         // Dependencies are installed already (this runs inside `yarn test:all`).
         SETUP_SKIP_INSTALL: '1',
         PORTAL_PORT: String(port),
-        APP_CONFIG_microservices_localPublish_directory: reposDir,
+        APP_CONFIG_microservices_localPublishing_directory: reposDir,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { findPostgresBin, ThrowawayPostgres } from '../conformance/postgres';
 import {
   api,
@@ -39,9 +39,21 @@ describeWithPostgres(
     );
     const reposDir = path.join(work, 'repos');
     const token = crypto.randomBytes(24).toString('hex');
+    // A later config file replaces a list, so the fixture's location is added to production's own.
+    const productionLocations = parse(
+      fs.readFileSync(
+        path.join(REPO_ROOT, 'app-config.production.yaml'),
+        'utf8',
+      ),
+    ).catalog.locations;
 
-    const start = async () => {
-      const extra = path.join(work, 'app-config.test.yaml');
+    // The tests publish locally, into a directory both replicas share, to see what each task did; production
+    // itself leaves local publishing off (`localPublishing: false` starts it exactly so).
+    const start = async ({ localPublishing = true } = {}) => {
+      const extra = path.join(
+        work,
+        `app-config.test-${backends.length}-${localPublishing}.yaml`,
+      );
       fs.writeFileSync(
         extra,
         stringify({
@@ -55,18 +67,25 @@ describeWithPostgres(
               ],
             },
           },
-          catalog: {
-            locations: [
-              {
-                type: 'file',
-                target: path.join(
-                  __dirname,
-                  'fixtures/production/template.yaml',
-                ),
-                rules: [{ allow: ['Template'] }],
-              },
-            ],
-          },
+          // Local publishing and a template that uses it, on top of production's own locations.
+          ...(localPublishing
+            ? {
+                microservices: { localPublishing: { enabled: true } },
+                catalog: {
+                  locations: [
+                    ...productionLocations,
+                    {
+                      type: 'file',
+                      target: path.join(
+                        __dirname,
+                        'fixtures/production/template.yaml',
+                      ),
+                      rules: [{ allow: ['Template'] }],
+                    },
+                  ],
+                },
+              }
+            : {}),
         }),
       );
       const backend = await startBackend({
@@ -92,6 +111,53 @@ describeWithPostgres(
       for (const backend of backends) await backend.stop();
       pg?.destroy();
       fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it('as configured for production: no action or reader works on the backend host; templates and people come from their own locations', async () => {
+      // It shares the task queue, so it stops before the tests that run tasks needing publish:local.
+      const backend = await start({ localPublishing: false });
+      backends.splice(backends.indexOf(backend), 1);
+      try {
+        const actions = await api(backend, 'GET', '/api/scaffolder/v2/actions');
+        expect(actions.status).toBe(200);
+        const ids = (actions.body as Array<{ id: string }>).map(a => a.id);
+        expect(ids).toEqual(
+          expect.arrayContaining([
+            'microservice:service:render',
+            'microservice:catalog:register',
+          ]),
+        );
+        expect(ids).not.toContain('microservice:publish:local');
+        expect(ids).not.toContain('publish:file');
+        // No file:// reader: reading a file on the host through a url location fails (a dry run reads at once).
+        const fileUrl = await api(
+          backend,
+          'POST',
+          '/api/catalog/locations?dryRun=true',
+          {
+            type: 'url',
+            target: `file://${path.join(REPO_ROOT, 'catalog-info.yaml')}`,
+          },
+        );
+        expect([fileUrl.status, JSON.stringify(fileUrl.body)]).toEqual([
+          expect.any(Number),
+          expect.stringMatching(/file:\/\/.*catalog-info\.yaml/),
+        ]);
+        expect(fileUrl.status).toBeGreaterThanOrEqual(400);
+        // The templates come from this repository's locations only, the people from the org file.
+        await waitForEntity(backend, 'template:default/microservice');
+        await waitForEntity(backend, 'group:default/team-a');
+        await waitForEntity(backend, 'template:default/microservice-update');
+        // This repository's own Component is in none of production's locations.
+        const own = await api(
+          backend,
+          'GET',
+          '/api/catalog/entities/by-name/component/default/cross-stack-microservices',
+        );
+        expect(own.status).toBe(404);
+      } finally {
+        await backend.stop();
+      }
     });
 
     it('runs on PostgreSQL, refuses file locations from the API and completes a task', async () => {

@@ -24,3 +24,4 @@ export type {
   ServiceUpdateOutput,
 } from './actions';
 export type { CloneAuth, CloneRepository } from './update/scmRepository';
+export { localRepositoryReaderFactory } from './localRepositoryReader';

@@ -4,6 +4,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import type { JsonObject } from '@backstage/types';
 import fs from 'node:fs';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
@@ -11,7 +12,7 @@ import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { scaffolderModuleMicroservices } from './module';
 
 describe('scaffolderModuleMicroservices', () => {
-  it('registers exactly the microservice actions', async () => {
+  const actionsWith = async (data: JsonObject) => {
     const added: TemplateAction<any, any, any>[] = [];
     await startTestBackend({
       extensionPoints: [
@@ -23,8 +24,15 @@ describe('scaffolderModuleMicroservices', () => {
       features: [
         scaffolderModuleMicroservices,
         catalogServiceMock.factory(),
-        mockServices.rootConfig.factory({ data: {} }),
+        mockServices.rootConfig.factory({ data }),
       ],
+    });
+    return added;
+  };
+
+  it('registers exactly the microservice actions; publish:local only where local publishing is on', async () => {
+    const added = await actionsWith({
+      microservices: { localPublishing: { enabled: true } },
     });
     expect(added.map(a => a.id).sort()).toEqual([
       'microservice:catalog:register',
@@ -36,6 +44,18 @@ describe('scaffolderModuleMicroservices', () => {
     for (const action of added) {
       expect(action.schema?.output).toBeDefined();
       expect(action.examples?.length).toBeGreaterThan(0);
+    }
+    // Off unless set, and off when set to false: nothing that writes on the backend host is registered.
+    for (const data of [
+      {},
+      { microservices: { localPublishing: { enabled: false } } },
+    ]) {
+      expect((await actionsWith(data)).map(a => a.id).sort()).toEqual([
+        'microservice:catalog:register',
+        'microservice:deploy:render',
+        'microservice:service:render',
+        'microservice:service:update',
+      ]);
     }
   });
 

@@ -12,6 +12,7 @@ import {
   createServiceRenderAction,
   createServiceUpdateAction,
 } from './actions';
+import { localPublishingEnabled } from './actions/publishLocal';
 
 /**
  * Adds the microservice actions to the scaffolder.
@@ -34,8 +35,11 @@ export const scaffolderModuleMicroservices = createBackendModule({
         scaffolder.addActions(
           createServiceRenderAction({ integrations }),
           createDeployRenderAction({ integrations }),
-          createPublishLocalAction({ config }),
-          createCatalogRegisterAction({ catalog, config }),
+          // Writes on the backend host: only where local publishing is on (the embedded portal), else absent.
+          ...(localPublishingEnabled(config)
+            ? [createPublishLocalAction({ config })]
+            : []),
+          createCatalogRegisterAction({ catalog, config, integrations }),
           createServiceUpdateAction({ config, integrations }),
         );
       },

@@ -89,7 +89,9 @@ export async function generateRepository(options: {
     const outputs = await runAction(
       createPublishLocalAction({
         config: new ConfigReader({
-          microservices: { localPublish: { directory: options.reposDir } },
+          microservices: {
+            localPublishing: { enabled: true, directory: options.reposDir },
+          },
         }),
       }),
       {

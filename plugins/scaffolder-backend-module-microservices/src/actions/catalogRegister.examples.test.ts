@@ -26,7 +26,9 @@ describe('microservice:catalog:register examples', () => {
   const action = createCatalogRegisterAction({
     catalog,
     config: new ConfigReader({
-      microservices: { localPublish: { directory: dir.resolve('repos') } },
+      microservices: {
+        localPublishing: { enabled: true, directory: dir.resolve('repos') },
+      },
     }),
   });
   const context = {

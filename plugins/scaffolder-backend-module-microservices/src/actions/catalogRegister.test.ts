@@ -11,7 +11,9 @@ describe('microservice:catalog:register', () => {
   const dir = createMockDirectory();
   const config = () =>
     new ConfigReader({
-      microservices: { localPublish: { directory: dir.resolve('repos') } },
+      microservices: {
+        localPublishing: { enabled: true, directory: dir.resolve('repos') },
+      },
     });
   const component = {
     apiVersion: 'backstage.io/v1alpha1',
@@ -81,7 +83,8 @@ describe('microservice:catalog:register', () => {
       .mockResolvedValueOnce(undefined)
       .mockResolvedValue(component) as any;
     const ctx = await run(action, {
-      catalogInfoUrl: 'https://example.com/catalog-info.yaml',
+      catalogInfoUrl:
+        'https://github.com/acme/billing-api/blob/main/catalog-info.yaml',
       waitForEntitySeconds: 10,
     });
     expect(catalog.getEntityByRef).toHaveBeenCalledTimes(2);
@@ -100,7 +103,8 @@ describe('microservice:catalog:register', () => {
     catalog.getEntityByRef = jest.fn().mockResolvedValue(undefined) as any;
     const ctx = createMockActionContext({
       input: {
-        catalogInfoUrl: 'https://example.com/catalog-info.yaml',
+        catalogInfoUrl:
+          'https://github.com/acme/billing-api/blob/main/catalog-info.yaml',
         waitForEntitySeconds: 1,
       } as any,
     });
@@ -142,10 +146,59 @@ describe('microservice:catalog:register', () => {
     expect(catalog.addLocation).not.toHaveBeenCalled();
   });
 
+  it('refuses an http(s) location on a host with no SCM integration, naming it, and a file:// one where local publishing is off', async () => {
+    const { catalog, action } = setup();
+    await expect(
+      run(action, {
+        catalogInfoUrl: 'https://git.unknown.example/acme/catalog-info.yaml',
+      }),
+    ).rejects.toThrow(
+      "catalogInfoUrl: 'https://git.unknown.example/acme/catalog-info.yaml' is on git.unknown.example, which has no SCM integration on this backend (integrations in app-config)",
+    );
+    const production = createCatalogRegisterAction({
+      catalog,
+      config: new ConfigReader({
+        integrations: {
+          gitlab: [
+            {
+              host: 'git.acme.internal',
+              apiBaseUrl: 'https://git.acme.internal/api/v4',
+            },
+          ],
+        },
+        microservices: { localPublishing: { enabled: false } },
+      }),
+    });
+    await expect(
+      run(production, {
+        catalogInfoUrl: `file://${dir.resolve(
+          'repos/billing-api/catalog-info.yaml',
+        )}`,
+      }),
+    ).rejects.toThrow(
+      'catalogInfoUrl: local repositories are off on this backend (microservices.localPublishing.enabled is not true); use a repository on a configured SCM integration',
+    );
+    // A configured self-hosted host is accepted.
+    await run(production, {
+      catalogInfoUrl:
+        'https://git.acme.internal/acme/billing-api/-/blob/main/catalog-info.yaml',
+    });
+    expect(catalog.addLocation).toHaveBeenCalledTimes(2); // the dry-run validation, then the location
+    expect(catalog.addLocation).toHaveBeenLastCalledWith(
+      {
+        type: 'url',
+        target:
+          'https://git.acme.internal/acme/billing-api/-/blob/main/catalog-info.yaml',
+      },
+      expect.anything(),
+    );
+  });
+
   it('does not add a location that already exists', async () => {
     const { catalog, action } = setup([component], true);
     await run(action, {
-      catalogInfoUrl: 'https://example.com/catalog-info.yaml',
+      catalogInfoUrl:
+        'https://github.com/acme/billing-api/blob/main/catalog-info.yaml',
     });
     expect(catalog.addLocation).toHaveBeenCalledTimes(1);
   });
@@ -158,18 +211,20 @@ describe('microservice:catalog:register', () => {
     });
     const action = createCatalogRegisterAction({ catalog, config: config() });
     await expect(
-      run(action, { catalogInfoUrl: 'https://example.com/c.yaml' }),
+      run(action, {
+        catalogInfoUrl: 'https://github.com/acme/billing-api/blob/main/c.yaml',
+      }),
     ).rejects.toThrow(
-      'The catalog refused url location https://example.com/c.yaml: Policy check failed: Malformed envelope',
+      'The catalog refused url location https://github.com/acme/billing-api/blob/main/c.yaml: Policy check failed: Malformed envelope',
     );
     expect(catalog.addLocation).toHaveBeenCalledTimes(1);
     const ctx = await run(action, {
-      catalogInfoUrl: 'https://example.com/c.yaml',
+      catalogInfoUrl: 'https://github.com/acme/billing-api/blob/main/c.yaml',
       optional: true,
     });
     expect(ctx.output).toHaveBeenCalledWith(
       'catalogInfoUrl',
-      'https://example.com/c.yaml',
+      'https://github.com/acme/billing-api/blob/main/c.yaml',
     );
     expect(ctx.output).not.toHaveBeenCalledWith('entityRef', expect.anything());
   });

@@ -1,6 +1,10 @@
-import type { Config } from '@backstage/config';
+import { ConfigReader, type Config } from '@backstage/config';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
+import {
+  ScmIntegrations,
+  type ScmIntegrationRegistry,
+} from '@backstage/integration';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   createTemplateAction,
@@ -11,7 +15,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { examples } from './catalogRegister.examples';
 import { withDefault } from './inputProperties';
-import { localReposDirectory } from './publishLocal';
+import {
+  localPublishingEnabled,
+  localPublishingOff,
+  localReposDirectory,
+} from './publishLocal';
 
 export const CATALOG_REGISTER_ID = 'microservice:catalog:register';
 
@@ -65,8 +73,13 @@ export type CatalogRegisterOutput = {
 export function createCatalogRegisterAction(options: {
   catalog: CatalogService;
   config?: Config;
+  /** The backend's SCM integrations: an http(s) location must be on one of their hosts. Default: from `config`. */
+  integrations?: ScmIntegrationRegistry;
 }): TemplateAction<CatalogRegisterInput, CatalogRegisterOutput, 'v2'> {
   const { catalog, config } = options;
+  const integrations =
+    options.integrations ??
+    ScmIntegrations.fromConfig(config ?? new ConfigReader({}));
   return createTemplateAction({
     id: CATALOG_REGISTER_ID,
     description:
@@ -121,8 +134,17 @@ export function createCatalogRegisterAction(options: {
       }
       let location: { type: 'url'; target: string };
       if (/^https?:\/\//.test(catalogInfoUrl ?? '')) {
+        // The catalog reads a url location through the backend's integrations; a host without one would be read
+        // anonymously, or not at all, so it is refused here rather than left to fail in the catalog.
+        const host = new URL(catalogInfoUrl).host;
+        if (!integrations.byUrl(catalogInfoUrl))
+          throw new InputError(
+            `catalogInfoUrl: '${catalogInfoUrl}' is on ${host}, which has no SCM integration on this backend (integrations in app-config)`,
+          );
         location = { type: 'url', target: catalogInfoUrl };
       } else if (/^file:\/\//.test(catalogInfoUrl ?? '')) {
+        if (!localPublishingEnabled(config))
+          throw localPublishingOff('catalogInfoUrl');
         const file = fileURLToPath(catalogInfoUrl);
         // Only files in published local repositories.
         const reposDir = localReposDirectory(config);

@@ -10,7 +10,9 @@ describe('microservice:publish:local examples', () => {
   const dir = createMockDirectory();
   const action = createPublishLocalAction({
     config: new ConfigReader({
-      microservices: { localPublish: { directory: dir.resolve('repos') } },
+      microservices: {
+        localPublishing: { enabled: true, directory: dir.resolve('repos') },
+      },
     }),
   });
 

@@ -16,7 +16,9 @@ describe('microservice:publish:local', () => {
   const action = () =>
     createPublishLocalAction({
       config: new ConfigReader({
-        microservices: { localPublish: { directory: reposDir() } },
+        microservices: {
+          localPublishing: { enabled: true, directory: reposDir() },
+        },
       }),
     });
 

@@ -21,10 +21,28 @@ const DEFAULT_BRANCH = 'main';
 const DEFAULT_COMMIT_MESSAGE = 'Initial commit';
 const TASK_TRAILER = 'Scaffolder-Task';
 
-/** Where local repositories are created: `microservices.localPublish.directory`, relative to the working directory. */
+/**
+ * Whether this backend publishes to and reads from its own disk (`microservices.localPublishing.enabled`, off
+ * unless set): `microservice:publish:local`, the file:// reader for what it publishes, registering such a file
+ * and `service update` of such a repository. The embedded portal turns it on; production leaves it off.
+ */
+export function localPublishingEnabled(config?: Config): boolean {
+  return (
+    config?.getOptionalBoolean('microservices.localPublishing.enabled') ?? false
+  );
+}
+
+/** Why a local-publishing input is refused when local publishing is off, naming the input. */
+export function localPublishingOff(field: string): InputError {
+  return new InputError(
+    `${field}: local repositories are off on this backend (microservices.localPublishing.enabled is not true); use a repository on a configured SCM integration`,
+  );
+}
+
+/** Where local repositories are created: `microservices.localPublishing.directory`, relative to the working directory. */
 export function localReposDirectory(config?: Config): string {
   const configured =
-    config?.getOptionalString('microservices.localPublish.directory') ??
+    config?.getOptionalString('microservices.localPublishing.directory') ??
     DEFAULT_REPOS_DIRECTORY;
   return path.isAbsolute(configured)
     ? configured

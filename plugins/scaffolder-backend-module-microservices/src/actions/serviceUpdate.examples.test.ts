@@ -33,7 +33,9 @@ describe('microservice:service:update examples', () => {
     fs.appendFileSync(path.join(skeletons, 'go/Makefile'), '\n# new\n');
     const action = createServiceUpdateAction({
       config: new ConfigReader({
-        microservices: { localPublish: { directory: reposDir } },
+        microservices: {
+          localPublishing: { enabled: true, directory: reposDir },
+        },
       }),
       integrations: publicHostIntegrations(),
       skeletonRoot: skeletons,

@@ -44,11 +44,20 @@ describe('microservice:service:update', () => {
 
   const run = async (
     input: Record<string, unknown>,
-    extra: { isDryRun?: boolean; cloneRepository?: CloneRepository } = {},
+    extra: {
+      isDryRun?: boolean;
+      cloneRepository?: CloneRepository;
+      localPublishing?: boolean;
+    } = {},
   ) => {
     const action = createServiceUpdateAction({
       config: new ConfigReader({
-        microservices: { localPublish: { directory: reposDir } },
+        microservices: {
+          localPublishing: {
+            enabled: extra.localPublishing ?? true,
+            directory: reposDir,
+          },
+        },
       }),
       integrations: publicHostIntegrations(),
       skeletonRoot: skeletons,
@@ -132,6 +141,16 @@ describe('microservice:service:update', () => {
       /repository: 'nope' does not exist in the local publishing directory/,
     );
     expect(repositoryState(outside)).toEqual(before);
+  });
+
+  it('refuses a local repository where local publishing is off, and changes nothing', async () => {
+    const before = repositoryState(repo);
+    await expect(
+      run({ repository: 'billing-api' }, { localPublishing: false }),
+    ).rejects.toThrow(
+      'repository: local repositories are off on this backend (microservices.localPublishing.enabled is not true); use a repository on a configured SCM integration',
+    );
+    expect(repositoryState(repo)).toEqual(before);
   });
 
   it('refuses a dirty work tree, naming the problem', async () => {

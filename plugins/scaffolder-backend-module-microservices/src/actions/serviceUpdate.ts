@@ -24,7 +24,11 @@ import {
   scmLocation,
   type CloneRepository,
 } from '../update/scmRepository';
-import { localReposDirectory } from './publishLocal';
+import {
+  localPublishingEnabled,
+  localPublishingOff,
+  localReposDirectory,
+} from './publishLocal';
 import { examples } from './serviceUpdate.examples';
 
 export const SERVICE_UPDATE_ID = 'microservice:service:update';
@@ -78,7 +82,7 @@ async function localRepository(
     ? fileURLToPath(repository)
     : repository;
   const outside = new InputError(
-    `repository: '${repository}' is outside the local publishing directory ${reposDir} (microservices.localPublish.directory); only repositories published there can be updated`,
+    `repository: '${repository}' is outside the local publishing directory ${reposDir} (microservices.localPublishing.directory); only repositories published there can be updated`,
   );
   let candidate: string;
   try {
@@ -157,7 +161,7 @@ export function createServiceUpdateAction(options: {
           z
             .string({
               description:
-                'Embedded mode: a repository in the local publishing directory (microservices.localPublish.directory), by name, path or file:// URL',
+                'Embedded mode: a repository in the local publishing directory (microservices.localPublishing.directory), by name, path or file:// URL',
             })
             .optional(),
         repoUrl: z =>
@@ -258,6 +262,8 @@ export function createServiceUpdateAction(options: {
           'repository, repoUrl: give exactly one — a local repository (embedded mode) or a GitHub/GitLab location',
         );
       }
+      if (repository && !localPublishingEnabled(config))
+        throw localPublishingOff('repository');
       const branchName = ctx.input.branchName || undefined;
       const version = ctx.input.version || undefined;
       if (version && version !== packageVersion()) {

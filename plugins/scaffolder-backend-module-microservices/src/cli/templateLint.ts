@@ -357,7 +357,9 @@ export async function startSandbox() {
               },
             ],
           },
-          microservices: { localPublish: { directory: reposDir } },
+          microservices: {
+            localPublishing: { enabled: true, directory: reposDir },
+          },
         },
       }),
     ],
@@ -419,7 +421,9 @@ async function seedRepository(reposDir: string) {
     await runAction(
       createPublishLocalAction({
         config: new ConfigReader({
-          microservices: { localPublish: { directory: reposDir } },
+          microservices: {
+            localPublishing: { enabled: true, directory: reposDir },
+          },
         }),
       }),
       {

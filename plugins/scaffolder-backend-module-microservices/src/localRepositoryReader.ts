@@ -11,7 +11,10 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { localReposDirectory } from '../src/actions/publishLocal';
+import {
+  localPublishingEnabled,
+  localReposDirectory,
+} from './actions/publishLocal';
 
 /**
  * Reads `file://` URLs inside the local publishing directory, and nothing else. With it the embedded catalog
@@ -19,7 +22,7 @@ import { localReposDirectory } from '../src/actions/publishLocal';
  * API's `$text: ./openapi.yaml` resolve exactly as they do for repositories on an SCM host — which the catalog's
  * `file` location type cannot do — and the catalog API never has to accept `file` locations.
  */
-export class LocalRepositoryReader implements UrlReaderService {
+class LocalRepositoryReader implements UrlReaderService {
   constructor(private readonly root: string) {}
 
   static fromConfig(config: Config) {
@@ -83,12 +86,19 @@ export class LocalRepositoryReader implements UrlReaderService {
   }
 }
 
-/** Adds the reader to the embedded backend's URL readers. */
+/**
+ * Adds a URL reader for `file://` URLs inside the local publishing directory to the backend's readers, while
+ * `microservices.localPublishing.enabled` is true; with it off the factory adds no reader. Add it to a backend
+ * that publishes locally: `backend.add(localRepositoryReaderFactory)`.
+ *
+ * @public
+ */
 export const localRepositoryReaderFactory = createServiceFactory({
   service: urlReaderFactoriesServiceRef,
   deps: {},
   async factory() {
     return ({ config }) => {
+      if (!localPublishingEnabled(config)) return [];
       const reader = LocalRepositoryReader.fromConfig(config);
       return [{ reader, predicate: reader.predicate }];
     };

@@ -1,0 +1,31 @@
+/*
+ * The portal's backend, which `./scripts/start.sh` (`yarn start`) and production both run: the built frontend app
+ * (packages/app), the catalog, the scaffolder with its GitHub and GitLab actions, and the microservice module.
+ * With the root app-config.yaml it is the embedded default (SQLite in memory, local publishing, no credentials);
+ * app-config.production.yaml on top runs it on PostgreSQL with SCM publishing and authentication.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import { localRepositoryReaderFactory } from '@cross-stack/plugin-scaffolder-backend-module-microservices';
+import { microservicesPermissionPolicyModule } from './permissions/module';
+
+const backend = createBackend();
+// Serves packages/app's build (and its config) on the backend's own origin.
+backend.add(import('@backstage/plugin-app-backend'));
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
+backend.add(
+  import('@cross-stack/plugin-scaffolder-backend-module-microservices'),
+);
+// Permissions: off unless `permission.enabled` (the embedded default leaves it off); production turns it on, and
+// this project's policy decides (src/permissions, docs/production.md).
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(microservicesPermissionPolicyModule);
+// Lets the catalog read locally published repositories through file:// URLs (and nothing else on the host), only
+// while local publishing is enabled.
+backend.add(localRepositoryReaderFactory);
+backend.start();

@@ -1,0 +1,131 @@
+import type {
+  BackstageCredentials,
+  BackstageUserInfo,
+} from '@backstage/backend-plugin-api';
+import {
+  catalogConditions,
+  createCatalogConditionalDecision,
+} from '@backstage/plugin-catalog-backend/alpha';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import {
+  AuthorizeResult,
+  isPermission,
+  type PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import type {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import {
+  createScaffolderActionConditionalDecision,
+  createScaffolderTemplateConditionalDecision,
+  scaffolderActionConditions,
+  scaffolderTemplateConditions,
+} from '@backstage/plugin-scaffolder-backend/alpha';
+import {
+  actionExecutePermission,
+  templateManagementPermission,
+  templateParameterReadPermission,
+  templateStepReadPermission,
+} from '@backstage/plugin-scaffolder-common/alpha';
+
+/**
+ * What marks a template, or a template's steps and parameters, as the platform team's alone: the template's
+ * `metadata.tags` for the catalog, the `backstage:permissions.tags` of its steps and parameters for the scaffolder.
+ */
+export const PLATFORM_TAG = 'platform';
+
+/**
+ * Actions that write on the backend host rather than in a task's workspace or on an SCM host. Production does not
+ * register them (local publishing is off there); the policy denies them to everyone outside the platform team
+ * wherever they are registered.
+ */
+export const HOST_WRITING_ACTIONS = ['microservice:publish:local'];
+
+/** `microservice:service:update` writes on the host when given a local `repository`, not for a `repoUrl`. */
+const LOCAL_UPDATE = {
+  action: 'microservice:service:update',
+  input: 'repository',
+};
+
+export interface MicroservicesPolicyOptions {
+  /**
+   * The group whose members (as the sign-in resolver's ownership claims say) may do everything; none when
+   * permissions are off, where the policy is never asked.
+   */
+  platformGroup?: string;
+  /** Who the user is and which entities they own or belong to, from their credentials. */
+  userInfo(credentials: BackstageCredentials): Promise<BackstageUserInfo>;
+}
+
+/**
+ * The portal's permission policy. Platform-team members may do everything. Everyone else may run the
+ * microservice template and read the catalog, templates and tasks as Backstage's defaults allow, but not:
+ * - see or run a template tagged `platform` (the update template): the catalog hides it, so a task for it cannot
+ *   be created (the scaffolder reads the template with the caller's credentials), and its parameters and steps,
+ *   tagged the same way, are withheld should it be reached another way;
+ * - execute an action that writes on the backend host (`microservice:publish:local`, or
+ *   `microservice:service:update` of a local `repository`);
+ * - manage templates (the template editor's template management).
+ * Requests without a user (service principals: externalAccess tokens, other plugins) are allowed: they are
+ * authenticated by the backend's own configuration.
+ */
+export class MicroservicesPermissionPolicy implements PermissionPolicy {
+  constructor(private readonly options: MicroservicesPolicyOptions) {}
+
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    if (!user) return { result: AuthorizeResult.ALLOW };
+    const info = await this.options.userInfo(user.credentials);
+    const { platformGroup } = this.options;
+    if (platformGroup && info.ownershipEntityRefs.includes(platformGroup))
+      return { result: AuthorizeResult.ALLOW };
+
+    const { permission } = request;
+    if (isPermission(permission, catalogEntityReadPermission)) {
+      return createCatalogConditionalDecision(permission, {
+        not: {
+          allOf: [
+            catalogConditions.isEntityKind({ kinds: ['Template'] }),
+            catalogConditions.hasMetadata({ key: 'tags', value: PLATFORM_TAG }),
+          ],
+        },
+      });
+    }
+    if (
+      isPermission(permission, templateParameterReadPermission) ||
+      isPermission(permission, templateStepReadPermission)
+    ) {
+      return createScaffolderTemplateConditionalDecision(permission, {
+        not: scaffolderTemplateConditions.hasTag({ tag: PLATFORM_TAG }),
+      });
+    }
+    if (isPermission(permission, actionExecutePermission)) {
+      return createScaffolderActionConditionalDecision(permission, {
+        not: {
+          anyOf: [
+            {
+              allOf: [
+                scaffolderActionConditions.hasActionId({
+                  actionId: LOCAL_UPDATE.action,
+                }),
+                scaffolderActionConditions.hasStringProperty({
+                  key: LOCAL_UPDATE.input,
+                }),
+              ],
+            },
+            ...HOST_WRITING_ACTIONS.map(actionId =>
+              scaffolderActionConditions.hasActionId({ actionId }),
+            ),
+          ],
+        },
+      });
+    }
+    if (isPermission(permission, templateManagementPermission))
+      return { result: AuthorizeResult.DENY };
+    return { result: AuthorizeResult.ALLOW };
+  }
+}
