@@ -4,11 +4,12 @@ import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import orgPlugin from '@backstage/plugin-org/alpha';
 import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
 import scaffolderMicroservicesModule from '@cross-stack/plugin-scaffolder-frontend-module-microservices';
+import { signInModule } from './signIn';
 
 /**
  * The portal: the catalog (entity pages with relations), API docs (an API entity's OpenAPI definition rendered),
  * the owners' group pages, and the scaffolder (Create, the template form with this repository's fields, the task
- * log, the template editor and dry-run).
+ * log, the template editor and dry-run), and a sign-in page through OpenID Connect where the config turns it on.
  */
 export default createApp({
   features: [
@@ -17,5 +18,6 @@ export default createApp({
     orgPlugin,
     scaffolderPlugin,
     scaffolderMicroservicesModule,
+    signInModule,
   ],
 });

@@ -6,6 +6,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { localRepositoryReaderFactory } from '@cross-stack/plugin-scaffolder-backend-module-microservices';
+import { oidcSignInModule } from './auth/module';
 import { microservicesPermissionPolicyModule } from './permissions/module';
 
 const backend = createBackend();
@@ -21,6 +22,11 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
 backend.add(
   import('@cross-stack/plugin-scaffolder-backend-module-microservices'),
 );
+// Sign-in: the auth backend with OpenID Connect (this portal's module: Backstage's authenticator, a resolver that
+// finds the catalog User by e-mail) and GitHub; each provider works only where app-config configures it.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(oidcSignInModule);
+backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
 // Permissions: off unless `permission.enabled` (the embedded default leaves it off); production turns it on, and
 // this project's policy decides (src/permissions, docs/production.md).
 backend.add(import('@backstage/plugin-permission-backend'));

@@ -52,9 +52,11 @@ export async function startBackend(
     env?: Record<string, string>;
     reposDir?: string;
     token?: string;
+    /** The port to listen on (a free one by default), for configuration that must name it beforehand. */
+    port?: number;
   } = {},
 ): Promise<RunningBackend> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'microservices-e2e-'));
   const reposDir = options.reposDir ?? path.join(work, 'repos');
   const configArgs = [

@@ -3,6 +3,7 @@
  * replicas sharing one database run every submitted task exactly once.
  */
 import git from 'isomorphic-git';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,12 +12,21 @@ import { parse, stringify } from 'yaml';
 import { findPostgresBin, ThrowawayPostgres } from '../conformance/postgres';
 import {
   api,
+  freePort,
   startBackend,
   taskLog,
   waitForEntity,
   waitForTask,
   type RunningBackend,
 } from './backend';
+import {
+  launchChromium,
+  OIDC_ACCOUNTS,
+  signInThroughOidc,
+  signInToPortal,
+  startOidcProvider,
+} from './oidc';
+import { CHROMIUM } from './portal';
 
 jest.setTimeout(600_000);
 
@@ -39,6 +49,14 @@ describeWithPostgres(
     );
     const reposDir = path.join(work, 'repos');
     const token = crypto.randomBytes(24).toString('hex');
+    // Every backend's port is chosen before the identity provider starts: its client names each redirect URI.
+    const ports: number[] = [];
+    let startedCount = 0;
+    let oidc: { issuer: string; stop(): Promise<void> };
+    const oidcClient = {
+      id: 'portal',
+      secret: crypto.randomBytes(16).toString('hex'),
+    };
     // A later config file replaces a list, so the fixture's location is added to production's own.
     const productionLocations = parse(
       fs.readFileSync(
@@ -88,11 +106,19 @@ describeWithPostgres(
             : {}),
         }),
       );
+      const port = ports[startedCount++];
       const backend = await startBackend({
         configs: [path.join(REPO_ROOT, 'app-config.production.yaml'), extra],
         reposDir,
         token,
+        port,
         env: {
+          // The portal's origin, where the sign-in handler posts its answer (app.baseUrl in production).
+          BACKEND_BASE_URL: `http://127.0.0.1:${port}`,
+          OIDC_METADATA_URL: `${oidc.issuer}/.well-known/openid-configuration`,
+          OIDC_CLIENT_ID: oidcClient.id,
+          OIDC_CLIENT_SECRET: oidcClient.secret,
+          AUTH_SESSION_SECRET: crypto.randomBytes(16).toString('hex'),
           POSTGRES_HOST: '127.0.0.1',
           POSTGRES_PORT: String(pg.port),
           POSTGRES_USER: 'postgres',
@@ -104,10 +130,38 @@ describeWithPostgres(
     };
 
     beforeAll(async () => {
+      // The portal app the backend serves, built when its inputs changed (as ./scripts/start.sh does).
+      const build = spawnSync(
+        process.execPath,
+        [path.join(REPO_ROOT, 'scripts/build-app.mjs')],
+        {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          // The build's own environment: nothing jest sets (JEST_*, NODE_ENV=test) leaks into the bundler.
+          env: Object.fromEntries(
+            Object.entries(process.env).filter(
+              ([k]) => !k.startsWith('JEST') && k !== 'NODE_ENV',
+            ),
+          ),
+        },
+      );
+      if (build.status !== 0)
+        throw new Error(
+          `building the app failed:\n${build.stdout}${build.stderr}`,
+        );
       pg = await ThrowawayPostgres.create();
+      for (let i = 0; i < 4; i++) ports.push(await freePort());
+      oidc = await startOidcProvider({
+        client: oidcClient,
+        redirectUris: ports.map(
+          p => `http://127.0.0.1:${p}/api/auth/oidc/handler/frame`,
+        ),
+        accounts: OIDC_ACCOUNTS,
+      });
     });
 
     afterAll(async () => {
+      await oidc?.stop();
       for (const backend of backends) await backend.stop();
       pg?.destroy();
       fs.rmSync(work, { recursive: true, force: true });
@@ -158,6 +212,108 @@ describeWithPostgres(
       } finally {
         await backend.stop();
       }
+    });
+
+    (fs.existsSync(CHROMIUM) ? describe : describe.skip)('in a browser', () => {
+      it("people sign in through OpenID Connect as their catalog User; the update template is the platform team's; unknown people and wrong tokens are refused", async () => {
+        const backend = await start();
+        const browser = await launchChromium();
+        try {
+          const pat = await signInThroughOidc(browser, backend.baseUrl, 'pat');
+          expect(pat).toMatchObject({
+            userEntityRef: 'user:default/pat',
+            ownershipEntityRefs: expect.arrayContaining([
+              'group:default/team-a',
+            ]),
+          });
+          const oli = await signInThroughOidc(browser, backend.baseUrl, 'oli');
+          expect(oli).toMatchObject({
+            userEntityRef: 'user:default/oli',
+            ownershipEntityRefs: expect.arrayContaining([
+              'group:default/team-b',
+            ]),
+          });
+          const eve = await signInThroughOidc(browser, backend.baseUrl, 'eve');
+          expect(eve).toEqual({
+            error:
+              "Sign-in refused: no User in the catalog has the e-mail address eve@example.com; ask the platform team to add you to the organisation's data",
+          });
+
+          const as = (who: { token?: string }) => ({
+            ...backend,
+            token: who.token,
+          });
+          const template = (name: string) =>
+            `/api/catalog/entities/by-name/template/default/${name}`;
+          await waitForEntity(backend, 'template:default/microservice-update');
+          expect(
+            (await api(as(pat), 'GET', template('microservice-update'))).status,
+          ).toBe(200);
+          expect(
+            (await api(as(oli), 'GET', template('microservice-update'))).status,
+          ).toBe(404);
+          expect(
+            (await api(as(oli), 'GET', template('microservice'))).status,
+          ).toBe(200);
+
+          // Running the update template: refused before a task exists.
+          const tasks = async () =>
+            (await api(backend, 'GET', '/api/scaffolder/v2/tasks')).body.tasks
+              .length;
+          const before = await tasks();
+          const denied = await api(
+            as(oli),
+            'POST',
+            '/api/scaffolder/v2/tasks',
+            {
+              templateRef: 'template:default/microservice-update',
+              values: {
+                location: 'github',
+                repoUrl: 'github.com?owner=acme&repo=billing-api',
+              },
+            },
+          );
+          expect(denied.status).toBe(404);
+          expect(await tasks()).toBe(before);
+
+          // In the portal: the sign-in page, the provider's pages, then the Create page as each person sees it.
+          const createPage = async (login: string) => {
+            const page = await signInToPortal(browser, backend.baseUrl, login);
+            await page.goto(`${backend.baseUrl}/create`);
+            await page
+              .getByRole('heading', { name: 'Production-grade microservice' })
+              .waitFor({ timeout: 60_000 });
+            const update = await page
+              .getByRole('heading', {
+                name: 'Update a service from its template',
+              })
+              .count();
+            await page.context().close();
+            return update;
+          };
+          expect(await createPage('pat')).toBe(1);
+          expect(await createPage('oli')).toBe(0);
+
+          // Without credentials, or with a token nobody issued: 401.
+          for (const wrong of [
+            undefined,
+            'not-a-token-anyone-issued-0123456789',
+          ])
+            expect(
+              (
+                await api(
+                  { ...backend, token: wrong },
+                  'GET',
+                  '/api/scaffolder/v2/actions',
+                )
+              ).status,
+            ).toBe(401);
+        } finally {
+          await browser.close();
+          backends.splice(backends.indexOf(backend), 1);
+          await backend.stop();
+        }
+      });
     });
 
     it('runs on PostgreSQL, refuses file locations from the API and completes a task', async () => {
