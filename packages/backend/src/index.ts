@@ -8,6 +8,7 @@ import { createBackend } from '@backstage/backend-defaults';
 import { localRepositoryReaderFactory } from '@cross-stack/plugin-scaffolder-backend-module-microservices';
 import { oidcSignInModule } from './auth/module';
 import { microservicesPermissionPolicyModule } from './permissions/module';
+import { templateRunGuardModule } from './permissions/templateRunGuard';
 
 const backend = createBackend();
 // Serves packages/app's build (and its config) on the backend's own origin.
@@ -31,6 +32,7 @@ backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
 // this project's policy decides (src/permissions, docs/production.md).
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(microservicesPermissionPolicyModule);
+backend.add(templateRunGuardModule);
 // Lets the catalog read locally published repositories through file:// URLs (and nothing else on the host), only
 // while local publishing is enabled.
 backend.add(localRepositoryReaderFactory);

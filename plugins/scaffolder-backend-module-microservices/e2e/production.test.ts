@@ -260,21 +260,35 @@ describeWithPostgres(
           const tasks = async () =>
             (await api(backend, 'GET', '/api/scaffolder/v2/tasks')).body.tasks
               .length;
-          const before = await tasks();
-          const denied = await api(
-            as(oli),
-            'POST',
-            '/api/scaffolder/v2/tasks',
-            {
+          const runUpdate = (who: { token?: string }) =>
+            api(as(who), 'POST', '/api/scaffolder/v2/tasks', {
               templateRef: 'template:default/microservice-update',
               values: {
                 location: 'github',
                 repoUrl: 'github.com?owner=acme&repo=billing-api',
               },
+            });
+          const before = await tasks();
+          const denied = await runUpdate(oli);
+          expect([denied.status, denied.body.error?.message]).toEqual([
+            403,
+            "You may not run template:default/microservice-update: the permission policy does not let user:default/oli read it (catalog.entity.read); it is the platform team's",
+          ]);
+          expect(await tasks()).toBe(before);
+          // A template oli may not read and that does not exist stays a plain 404.
+          const missing = await api(
+            as(oli),
+            'POST',
+            '/api/scaffolder/v2/tasks',
+            {
+              templateRef: 'template:default/no-such-template',
+              values: {},
             },
           );
-          expect(denied.status).toBe(404);
-          expect(await tasks()).toBe(before);
+          expect(missing.status).toBe(404);
+          // The platform team may: the task is created (it then fails offline, cloning github.com).
+          const allowed = await runUpdate(pat);
+          expect(allowed.status).toBe(201);
 
           // In the portal: the sign-in page, the provider's pages, then the Create page as each person sees it.
           const createPage = async (login: string) => {

@@ -63,8 +63,8 @@ export interface MicroservicesPolicyOptions {
  * The portal's permission policy. Platform-team members may do everything. Everyone else may run the
  * microservice template and read the catalog, templates and tasks as Backstage's defaults allow, but not:
  * - see or run a template tagged `platform` (the update template): the catalog hides it, so a task for it cannot
- *   be created (the scaffolder reads the template with the caller's credentials), and its parameters and steps,
- *   tagged the same way, are withheld should it be reached another way;
+ *   be created (the scaffolder reads the template with the caller's credentials; templateRunGuard.ts answers 403),
+ *   and its parameters and steps, tagged the same way, are withheld should it be reached another way;
  * - execute an action that writes on the backend host (`microservice:publish:local`, or
  *   `microservice:service:update` of a local `repository`);
  * - manage templates (the template editor's template management).
