@@ -115,6 +115,8 @@ describeWithPostgres(
         env: {
           // The portal's origin, where the sign-in handler posts its answer (app.baseUrl in production).
           BACKEND_BASE_URL: `http://127.0.0.1:${port}`,
+          PLATFORM_GROUP: 'group:default/team-a',
+          ORG_CATALOG_FILE: path.join(REPO_ROOT, 'catalog/org.yaml'),
           OIDC_METADATA_URL: `${oidc.issuer}/.well-known/openid-configuration`,
           OIDC_CLIENT_ID: oidcClient.id,
           OIDC_CLIENT_SECRET: oidcClient.secret,
@@ -272,7 +274,7 @@ describeWithPostgres(
           const denied = await runUpdate(oli);
           expect([denied.status, denied.body.error?.message]).toEqual([
             403,
-            "You may not run template:default/microservice-update: the permission policy does not let user:default/oli read it (catalog.entity.read); it is the platform team's",
+            'You may not run template:default/microservice-update: the permission policy does not let user:default/oli read it (catalog.entity.read)',
           ]);
           expect(await tasks()).toBe(before);
           // A template oli may not read and that does not exist stays a plain 404.

@@ -44,7 +44,7 @@ describe('catalogUserByEmail', () => {
     );
     const none = context(async () => ({}));
     await expect(signIn(undefined, none)).rejects.toThrow(
-      'Sign-in refused: the identity provider sent no e-mail address for this account, and the portal finds people by e-mail',
+      'Sign-in refused: the identity provider sent no verified e-mail address for this account, and the portal finds people by e-mail',
     );
     for (const ctx of [unknown, twice, none])
       expect(ctx.signInWithCatalogUser).not.toHaveBeenCalled();

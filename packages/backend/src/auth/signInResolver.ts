@@ -21,7 +21,7 @@ export const catalogUserByEmail = createSignInResolverFactory({
       const email = info.profile.email?.trim();
       if (!email)
         throw new NotAllowedError(
-          'Sign-in refused: the identity provider sent no e-mail address for this account, and the portal finds people by e-mail',
+          'Sign-in refused: the identity provider sent no verified e-mail address for this account, and the portal finds people by e-mail',
         );
       let userRef: string;
       try {

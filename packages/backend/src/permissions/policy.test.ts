@@ -14,6 +14,7 @@ import {
   taskCancelPermission,
   taskCreatePermission,
   taskReadPermission,
+  templateDryRunPermission,
   templateManagementPermission,
   templateParameterReadPermission,
   templateStepReadPermission,
@@ -59,6 +60,8 @@ const user = (ref: string) =>
     },
   } as unknown as PolicyQueryUser);
 const PLATFORM_USER = user('user:default/pat');
+const ownRef = (who: PolicyQueryUser) =>
+  (who.credentials.principal as { userEntityRef: string }).userEntityRef;
 const OTHER_USER = user('user:default/oli');
 
 /**
@@ -87,6 +90,8 @@ function applies(
       );
     case 'HAS_ACTION_ID':
       return resource.action === params.actionId;
+    case 'IS_TASK_OWNER':
+      return params.createdBy.includes(resource.createdBy);
     case 'HAS_STRING_PROPERTY':
       return (
         typeof resource.input?.[params.key] === 'string' &&
@@ -162,15 +167,22 @@ const PROBES: Record<string, (who: PolicyQueryUser) => Promise<boolean>> = {
       catalogEntities.map(e => allowed(who, catalogEntityReadPermission, e)),
     ),
   'Create tasks': who => allowed(who, taskCreatePermission),
-  'Read and cancel tasks': who =>
-    allOf([
-      allowed(who, taskReadPermission, {
-        createdBy: 'user:default/someone-else',
-      }),
-      allowed(who, taskCancelPermission, {
-        createdBy: 'user:default/someone-else',
-      }),
-    ]),
+  'Read and cancel their own tasks': who => {
+    const own = { createdBy: ownRef(who) };
+    return allOf([
+      allowed(who, taskReadPermission, own),
+      allowed(who, taskCancelPermission, own),
+    ]);
+  },
+  "Read and cancel other people's tasks": who => {
+    const others = { createdBy: 'user:default/someone-else' };
+    return allOf([
+      allowed(who, taskReadPermission, others),
+      allowed(who, taskCancelPermission, others),
+    ]);
+  },
+  'Dry-run templates in the template editor': who =>
+    allowed(who, templateDryRunPermission),
   'Execute `microservice:service:render`, `deploy:render`, `catalog:register`, `publish:github`':
     who =>
       allOf(
@@ -245,14 +257,14 @@ describe('MicroservicesPermissionPolicy', () => {
     expect(observed).toEqual(rows);
   });
 
-  it('allows requests without a user (externalAccess tokens, other plugins)', async () => {
+  it('denies a request without a user (anonymous; service principals never reach the policy)', async () => {
     for (const permission of [
       actionExecutePermission,
       catalogEntityReadPermission,
       templateManagementPermission,
     ])
       expect(await policy.handle({ permission })).toEqual({
-        result: AuthorizeResult.ALLOW,
+        result: AuthorizeResult.DENY,
       });
   });
 

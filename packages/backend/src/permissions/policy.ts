@@ -19,12 +19,17 @@ import type {
 } from '@backstage/plugin-permission-node';
 import {
   createScaffolderActionConditionalDecision,
+  createScaffolderTaskConditionalDecision,
   createScaffolderTemplateConditionalDecision,
   scaffolderActionConditions,
+  scaffolderTaskConditions,
   scaffolderTemplateConditions,
 } from '@backstage/plugin-scaffolder-backend/alpha';
 import {
   actionExecutePermission,
+  taskCancelPermission,
+  taskReadPermission,
+  templateDryRunPermission,
   templateManagementPermission,
   templateParameterReadPermission,
   templateStepReadPermission,
@@ -67,9 +72,11 @@ export interface MicroservicesPolicyOptions {
  *   and its parameters and steps, tagged the same way, are withheld should it be reached another way;
  * - execute an action that writes on the backend host (`microservice:publish:local`, or
  *   `microservice:service:update` of a local `repository`);
- * - manage templates (the template editor's template management).
- * Requests without a user (service principals: externalAccess tokens, other plugins) are allowed: they are
- * authenticated by the backend's own configuration.
+ * - dry-run a template (the template editor's dry run takes any template in the request and runs its
+ *   dry-run-capable actions, `fetch:plain` among them, with the backend's integrations) or manage templates;
+ * - read or cancel another person's tasks (their parameters and logs): only their own.
+ * A request with no principal at all is denied. Service principals (externalAccess tokens, other plugins) never
+ * reach a policy: the permission framework decides them from their `accessRestrictions`.
  */
 export class MicroservicesPermissionPolicy implements PermissionPolicy {
   constructor(private readonly options: MicroservicesPolicyOptions) {}
@@ -78,7 +85,7 @@ export class MicroservicesPermissionPolicy implements PermissionPolicy {
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    if (!user) return { result: AuthorizeResult.ALLOW };
+    if (!user) return { result: AuthorizeResult.DENY };
     const info = await this.options.userInfo(user.credentials);
     const { platformGroup } = this.options;
     if (platformGroup && info.ownershipEntityRefs.includes(platformGroup))
@@ -124,7 +131,21 @@ export class MicroservicesPermissionPolicy implements PermissionPolicy {
         },
       });
     }
-    if (isPermission(permission, templateManagementPermission))
+    if (
+      isPermission(permission, taskReadPermission) ||
+      isPermission(permission, taskCancelPermission)
+    ) {
+      return createScaffolderTaskConditionalDecision(
+        permission,
+        scaffolderTaskConditions.isTaskOwner({
+          createdBy: [info.userEntityRef],
+        }),
+      );
+    }
+    if (
+      isPermission(permission, templateManagementPermission) ||
+      isPermission(permission, templateDryRunPermission)
+    )
       return { result: AuthorizeResult.DENY };
     return { result: AuthorizeResult.ALLOW };
   }

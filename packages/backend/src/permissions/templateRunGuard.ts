@@ -51,6 +51,9 @@ export const templateRunGuardModule = createBackendModule({
               } catch {
                 return next(); // the scaffolder answers a malformed reference itself
               }
+              // The scaffolder refuses other kinds itself; answering for them would tell what else exists.
+              if (ref.kind.toLocaleLowerCase('en-US') !== 'template')
+                return next();
               if (await catalog.getEntityByRef(ref, { credentials }))
                 return next();
               const exists = await catalog.getEntityByRef(ref, {
@@ -63,7 +66,7 @@ export const templateRunGuardModule = createBackendModule({
                     ref,
                   )}: the permission policy does not let ${
                     credentials.principal.userEntityRef
-                  } read it (catalog.entity.read); it is the platform team's`,
+                  } read it (catalog.entity.read)`,
                 ),
               );
             } catch (error) {
