@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start 1: set everything up, then start the embedded portal — `yarn start` builds the frontend when its
-# inputs changed (scripts/build-app.mjs) and serves it with the backend on one origin, 127.0.0.1 only, development
-# auth — and print its URL once it answers and the catalog holds the microservice template. PORTAL_PORT picks
+# inputs changed (scripts/build-app.mjs) and serves it with the backend on one origin, 127.0.0.1 only, the
+# development guest signed in without a login — and print its URL once it answers and the catalog holds the microservice template. PORTAL_PORT picks
 # another port than 7007.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ backend=$!
 trap 'kill -TERM "$backend" 2>/dev/null; wait "$backend"' INT TERM
 if node scripts/wait-for-portal.mjs "$url" "$backend"; then
   echo
-  echo "Portal ready: ${url}  (bound to 127.0.0.1, development auth: no sign-in, every request allowed)"
+  echo "Portal ready: ${url}  (bound to 127.0.0.1, development sign-in: the guest, no login)"
   echo "  Create a service: ${url}/create  →  Production-grade microservice  →  Choose"
   echo
 else

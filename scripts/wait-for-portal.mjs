@@ -5,9 +5,23 @@ const [url, pid] = process.argv.slice(2);
 const TEMPLATE = 'template/default/microservice';
 const deadline = Date.now() + 5 * 60_000;
 
-async function answers(path, check) {
+// The embedded portal's API wants a token like any Backstage backend: the guest's, as its sign-in page gets it.
+async function guestToken() {
   try {
-    const response = await fetch(`${url}${path}`);
+    const response = await fetch(`${url}/api/auth/guest/refresh`);
+    return response.ok
+      ? (await response.json()).backstageIdentity?.token
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function answers(path, check, token) {
+  try {
+    const response = await fetch(`${url}${path}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
     const body = await response.text();
     return response.ok && check(body);
   } catch {
@@ -29,8 +43,10 @@ for (;;) {
   const portal = await answers('/', body => body.includes('<div id="root">'));
   const template =
     portal &&
-    (await answers(`/api/catalog/entities/by-name/${TEMPLATE}`, body =>
-      body.includes('"kind":"Template"'),
+    (await answers(
+      `/api/catalog/entities/by-name/${TEMPLATE}`,
+      body => body.includes('"kind":"Template"'),
+      await guestToken(),
     ));
   if (portal && template) process.exit(0);
   if (!alive()) {

@@ -1,11 +1,12 @@
 /*
  * The portal's backend, which `./scripts/start.sh` (`yarn start`) and production both run: the built frontend app
  * (packages/app), the catalog, the scaffolder with its GitHub and GitLab actions, and the microservice module.
- * With the root app-config.yaml it is the embedded default (SQLite in memory, local publishing, no credentials);
+ * With the root app-config.yaml it is the embedded default (SQLite in memory, local publishing, guest sign-in);
  * app-config.production.yaml on top runs it on PostgreSQL with SCM publishing and authentication.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { localRepositoryReaderFactory } from '@cross-stack/plugin-scaffolder-backend-module-microservices';
+import { guestSignInLoader } from './auth/guest';
 import { oidcSignInModule } from './auth/module';
 import { microservicesPermissionPolicyModule } from './permissions/module';
 import { templateRunGuardModule } from './permissions/templateRunGuard';
@@ -24,9 +25,11 @@ backend.add(
   import('@cross-stack/plugin-scaffolder-backend-module-microservices'),
 );
 // Sign-in: the auth backend with OpenID Connect (this portal's module: Backstage's authenticator, a resolver that
-// finds the catalog User by e-mail) and GitHub; each provider works only where app-config configures it.
+// finds the catalog User by e-mail) and GitHub; each provider works only where app-config configures it. The guest
+// provider is installed only where configured, the embedded default, and signs in only under NODE_ENV development.
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(oidcSignInModule);
+backend.add(guestSignInLoader);
 backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
 // Permissions: off unless `permission.enabled` (the embedded default leaves it off); production turns it on, and
 // this project's policy decides (src/permissions, docs/production.md).

@@ -33,9 +33,21 @@ async function readiness(
   }
 }
 
+/**
+ * The guest's token where the backend offers guest sign-in (the embedded default), as the portal's sign-in page
+ * gets it; none elsewhere (production has no guest provider).
+ */
+export async function guestToken(baseUrl: string): Promise<string | undefined> {
+  const response = await fetch(`${baseUrl}/api/auth/guest/refresh`);
+  const body = await response.json().catch(() => undefined);
+  return response.ok ? body?.backstageIdentity?.token : undefined;
+}
+
 export interface RunningBackend {
   baseUrl: string;
-  /** Bearer token for backends that require authentication. */
+  /**
+   * Bearer token for the REST calls: the one given, or else the guest's where the backend offers guest sign-in.
+   */
   token?: string;
   reposDir: string;
   logs(): string;
@@ -121,7 +133,7 @@ export async function startBackend(
   }
   return {
     baseUrl,
-    token: options.token,
+    token: options.token ?? (await guestToken(baseUrl)),
     reposDir,
     logs: () => output,
     async stop() {

@@ -77,6 +77,28 @@ describe('embedded portal backend', () => {
     await waitForEntity(backend, 'template:default/microservice-update');
   });
 
+  it('signs in the guest without a login and accepts no request without a token', async () => {
+    const unauthenticated = await fetch(
+      `${backend.baseUrl}/api/catalog/entities/by-name/template/default/microservice`,
+    );
+    expect(unauthenticated.status).toBe(401);
+
+    const refresh = await fetch(`${backend.baseUrl}/api/auth/guest/refresh`);
+    expect(refresh.status).toBe(200);
+    const { backstageIdentity } = await refresh.json();
+    expect(backstageIdentity.identity).toEqual({
+      type: 'user',
+      userEntityRef: 'user:development/guest',
+      ownershipEntityRefs: ['user:development/guest'],
+    });
+    const template = await fetch(
+      `${backend.baseUrl}/api/catalog/entities/by-name/template/default/microservice`,
+      { headers: { authorization: `Bearer ${backstageIdentity.token}` } },
+    );
+    expect(template.status).toBe(200);
+    expect((await template.json()).kind).toBe('Template');
+  });
+
   it('runs fetch:template → publish:local → catalog:register (file:// URL) through the task API', async () => {
     await waitForEntity(backend, 'template:default/e2e-hello');
 
@@ -105,10 +127,29 @@ describe('embedded portal backend', () => {
       '# hello-svc\n',
     );
 
+    // The task is the guest's, who created it.
+    expect(task.createdBy).toBe('user:development/guest');
+
     const entity = await waitForEntity(backend, 'component:default/hello-svc');
     expect(entity.spec.owner).toBe('group:default/team-a');
     expect(
       entity.metadata.annotations['backstage.io/managed-by-location'],
     ).toBe(`url:file://${path.join(repoPath, 'catalog-info.yaml')}`);
+  });
+});
+
+describe('embedded portal backend outside development', () => {
+  it('offers no guest sign-in when NODE_ENV is production, though app-config.yaml configures it', async () => {
+    const backend = await startBackend({ env: { NODE_ENV: 'production' } });
+    try {
+      expect(backend.token).toBeUndefined();
+      const refresh = await fetch(`${backend.baseUrl}/api/auth/guest/refresh`);
+      expect(refresh.status).toBe(403);
+      expect((await refresh.json()).error.message).toMatch(
+        /guest provider cannot be used outside of a development environment/,
+      );
+    } finally {
+      await backend.stop();
+    }
   });
 });

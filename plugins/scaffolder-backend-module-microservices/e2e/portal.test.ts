@@ -139,6 +139,22 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
     await page.getByRole('button', { name: 'Next' }).click();
   }
 
+  it('opens without a login, as the development guest, and says so on every page', async () => {
+    const page = await newPage();
+    await page.goto(`${portal.baseUrl}/create`);
+    const notice = page.getByRole('status', { name: 'Development sign-in' });
+    await notice.waitFor();
+    expect(await notice.innerText()).toContain(
+      'signed in as the guest (user:development/guest), no login',
+    );
+    await page
+      .getByRole('heading', { name: 'Production-grade microservice' })
+      .waitFor();
+    await page.getByRole('link', { name: 'Catalog' }).first().click();
+    await notice.waitFor();
+    expect(await page.getByText('Organisation sign-in').count()).toBe(0);
+  });
+
   it.each(stacks.map(s => s.id))(
     'creates a %s service from the form and opens it in the catalog with its owner, API, database and API definition',
     async stackId => {

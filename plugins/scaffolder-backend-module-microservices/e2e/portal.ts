@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningBackend } from './backend';
-import { freePort } from './backend';
+import { freePort, guestToken } from './backend';
 
 const REPO_ROOT = path.join(__dirname, '../../..');
 
@@ -90,7 +90,15 @@ export async function startPortal(timeoutMs: number): Promise<RunningPortal> {
   for (;;) {
     const match = ready.exec(output);
     if (match) {
-      return { baseUrl: match[1], reposDir, logs, stop };
+      const baseUrl = match[1];
+      // REST calls go in as the guest, whom the portal signs in.
+      return {
+        baseUrl,
+        token: await guestToken(baseUrl),
+        reposDir,
+        logs,
+        stop,
+      };
     }
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();

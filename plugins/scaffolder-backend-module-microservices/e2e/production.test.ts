@@ -310,6 +310,84 @@ describeWithPostgres(
           expect(await createPage('pat')).toBe(1);
           expect(await createPage('oli')).toBe(0);
 
+          // Creating a service in the portal, as each person: the owner starts as their own group. pat (platform
+          // team) publishes on this backend's host; oli may not execute that action, and the portal says so
+          // when Create is pressed: no task is created.
+          const createService = async (login: string, name: string) => {
+            const page = await signInToPortal(browser, backend.baseUrl, login);
+            await page.goto(
+              `${backend.baseUrl}/create/templates/default/microservice`,
+            );
+            await page
+              .getByRole('radio', { name: /^Go/ })
+              .check({ timeout: 60_000 });
+            await page.getByRole('button', { name: 'Next' }).click();
+            await page.getByRole('textbox', { name: 'Name' }).fill(name);
+            // The owner field fills itself in once the catalog and the identity have answered.
+            const owner = page.getByRole('textbox', { name: 'Owner' });
+            const deadline = Date.now() + 30_000;
+            while (!(await owner.inputValue()) && Date.now() < deadline)
+              await page.waitForTimeout(200);
+            const startingOwner = await owner.inputValue();
+            await page.getByRole('button', { name: 'Next' }).click();
+            await page
+              .getByRole('textbox', { name: 'Sample API resource' })
+              .waitFor();
+            await page.getByRole('button', { name: 'Next' }).click();
+            await page.getByRole('button', { name: 'Review' }).click();
+            await page.getByRole('button', { name: 'Create' }).click();
+            return { page, startingOwner };
+          };
+          const beforeCreate = await tasks();
+          const patCreates = await createService('pat', 'pats-service');
+          expect(patCreates.startingOwner).toBe('team-a');
+          await patCreates.page
+            .getByRole('link', { name: 'Open in catalog' })
+            .waitFor({ timeout: 180_000 });
+          const entity = await waitForEntity(
+            as(pat),
+            'component:default/pats-service',
+          );
+          expect(entity.spec.owner).toBe('group:default/team-a');
+          await patCreates.page.context().close();
+          const afterPat = await tasks();
+          expect(afterPat).toBe(beforeCreate + 1);
+
+          const oliCreates = await createService('oli', 'olis-service');
+          expect(oliCreates.startingOwner).toBe('team-b');
+          const refusal =
+            "You may not run template:default/microservice: its step 'Publish to a local git repository' executes microservice:publish:local, which the permission policy does not let user:default/oli execute (scaffolder.action.execute). No task was created.";
+          await oliCreates.page
+            .getByText(refusal, { exact: false })
+            .first()
+            .waitFor({ timeout: 60_000 });
+          fs.mkdirSync(path.join(__dirname, 'screenshots'), {
+            recursive: true,
+          });
+          await oliCreates.page.screenshot({
+            path: path.join(__dirname, 'screenshots/production-refused.png'),
+          });
+          await oliCreates.page.context().close();
+          expect(await tasks()).toBe(afterPat);
+          // The same over REST.
+          const restRefusal = await api(
+            as(oli),
+            'POST',
+            '/api/scaffolder/v2/tasks',
+            {
+              templateRef: 'template:default/microservice',
+              values: {
+                name: 'olis-service',
+                owner: 'group:default/team-b',
+                stack: 'go',
+              },
+            },
+          );
+          expect([restRefusal.status, restRefusal.body.error?.message]).toEqual(
+            [403, refusal],
+          );
+          expect(await tasks()).toBe(afterPat);
+
           // Without credentials, or with a token nobody issued: 401.
           for (const wrong of [
             undefined,
@@ -339,6 +417,11 @@ describeWithPostgres(
       );
       expect(unauthenticated.status).toBe(401);
       await unauthenticated.text();
+      // The embedded default's guest provider is not installed (app-config.production.yaml masks it), though the
+      // test's backends run with NODE_ENV=development, where it would sign anyone in.
+      const guest = await fetch(`${backend.baseUrl}/api/auth/guest/refresh`);
+      expect(guest.status).toBe(404);
+      await guest.text();
 
       const fileLocation = await api(
         backend,

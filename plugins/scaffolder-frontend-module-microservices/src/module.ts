@@ -15,13 +15,21 @@ const stackPickerField = FormFieldBlueprint.make({
   },
 });
 
+const ownerPickerField = FormFieldBlueprint.make({
+  name: 'microservice-owner-picker',
+  params: {
+    field: () => import('./fields').then(m => m.ownerPickerFormField),
+  },
+});
+
 /**
  * The scaffolder form fields of the microservice template, for an app on the new frontend system:
- * `MicroserviceName` (the name checked while typing) and `MicroserviceStackPicker` (the stack choice explained).
+ * `MicroserviceName` (the name checked while typing), `MicroserviceStackPicker` (the stack choice explained) and
+ * `MicroserviceOwnerPicker` (any group, starting with the signed-in person's own).
  *
  * @public
  */
 export const scaffolderMicroservicesModule = createFrontendModule({
   pluginId: 'scaffolder',
-  extensions: [serviceNameField, stackPickerField],
+  extensions: [serviceNameField, stackPickerField, ownerPickerField],
 });

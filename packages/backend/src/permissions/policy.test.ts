@@ -1,8 +1,14 @@
 import type { Entity } from '@backstage/catalog-model';
 import { permissionRules } from '@backstage/plugin-catalog-backend/alpha';
-import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import {
+  catalogEntityDeletePermission,
+  catalogEntityReadPermission,
+  catalogLocationCreatePermission,
+  catalogLocationDeletePermission,
+} from '@backstage/plugin-catalog-common/alpha';
 import {
   AuthorizeResult,
+  isPermission,
   type Permission,
   type PermissionCondition,
   type PermissionCriteria,
@@ -22,7 +28,9 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { firstDeniedStep } from './actionDecision';
 import { MicroservicesPermissionPolicy } from './policy';
+import { PLATFORM, testPolicy, user } from './testPolicy';
 
 const ROOT = path.join(__dirname, '../../../..');
 const template = (name: string): Entity =>
@@ -37,28 +45,7 @@ const ORG = parseAllDocuments(
   fs.readFileSync(path.join(ROOT, 'catalog/org.yaml'), 'utf8'),
 ).map(d => d.toJS() as Entity);
 
-const PLATFORM = 'group:default/team-a';
-const policy = new MicroservicesPermissionPolicy({
-  platformGroup: PLATFORM,
-  userInfo: async credentials => {
-    const ref = (credentials.principal as { userEntityRef: string })
-      .userEntityRef;
-    return {
-      userEntityRef: ref,
-      ownershipEntityRefs: [
-        ref,
-        ref === 'user:default/pat' ? PLATFORM : 'group:default/team-b',
-      ],
-    };
-  },
-});
-const user = (ref: string) =>
-  ({
-    credentials: {
-      $$type: '@backstage/BackstageCredentials',
-      principal: { type: 'user', userEntityRef: ref },
-    },
-  } as unknown as PolicyQueryUser);
+const policy = testPolicy;
 const PLATFORM_USER = user('user:default/pat');
 const ownRef = (who: PolicyQueryUser) =>
   (who.credentials.principal as { userEntityRef: string }).userEntityRef;
@@ -66,8 +53,9 @@ const OTHER_USER = user('user:default/oli');
 
 /**
  * A conditional decision applied to one resource. Catalog conditions go through the catalog's own rules; the
- * scaffolder does not export its rules, so its three (documented in its permissions guide) are applied here the
- * way it applies them: a step's or parameter's `backstage:permissions.tags`, an action's id and input.
+ * scaffolder does not export its rules, so its template and task rules (documented in its permissions guide) are
+ * applied here the way it applies them: a step's or parameter's `backstage:permissions.tags`, a task's creator.
+ * Action conditions go through actionDecision.ts, which the guard uses.
  */
 function applies(
   criteria: PermissionCriteria<PermissionCondition>,
@@ -88,16 +76,8 @@ function applies(
       return (resource['backstage:permissions']?.tags ?? []).includes(
         params.tag,
       );
-    case 'HAS_ACTION_ID':
-      return resource.action === params.actionId;
     case 'IS_TASK_OWNER':
       return params.createdBy.includes(resource.createdBy);
-    case 'HAS_STRING_PROPERTY':
-      return (
-        typeof resource.input?.[params.key] === 'string' &&
-        (params.value === undefined ||
-          resource.input[params.key] === params.value)
-      );
     default:
       throw new Error(`no rule ${rule} in this test`);
   }
@@ -112,6 +92,11 @@ async function allowed(
   if (decision.result === AuthorizeResult.CONDITIONAL) {
     if (resource === undefined)
       throw new Error(`${permission.name} is conditional: give a resource`);
+    // Actions: the evaluation templateRunGuard.ts applies (actionDecision.ts), on input known in full.
+    if (isPermission(permission, actionExecutePermission)) {
+      const step = { ...(resource as any), id: 'probe', unconditional: true };
+      return firstDeniedStep(decision, [step]) === undefined;
+    }
     return applies(decision.conditions, resource);
   }
   return decision.result === AuthorizeResult.ALLOW;
@@ -153,6 +138,14 @@ const catalogEntities: Entity[] = [
   entity('Resource', 'billing-api-db'),
   entity('User', 'oli'),
 ];
+/** A registered service's Component, owned by a team as the catalog's relations say. */
+const ownedBy = (name: string, team: string): Entity => ({
+  ...entity('Component', name),
+  spec: { owner: team },
+  relations: [{ type: 'ownedBy', targetRef: team }],
+});
+const teamOf = (who: PolicyQueryUser) =>
+  ownRef(who) === 'user:default/pat' ? PLATFORM : 'group:default/team-b';
 const allOf = async (checks: Promise<boolean>[]) =>
   (await Promise.all(checks)).every(Boolean);
 
@@ -213,6 +206,22 @@ const PROBES: Record<string, (who: PolicyQueryUser) => Promise<boolean>> = {
       actionExecutePermission,
       action('microservice:publish:local', { repoName: 'x' }),
     ),
+  'Register a repository (what `microservice:catalog:register` does for them)':
+    who => allowed(who, catalogLocationCreatePermission),
+  "Delete their team's catalog entities": who =>
+    allowed(
+      who,
+      catalogEntityDeletePermission,
+      ownedBy('their-service', teamOf(who)),
+    ),
+  "Delete other teams' catalog entities": who =>
+    allowed(
+      who,
+      catalogEntityDeletePermission,
+      ownedBy('someone-elses-service', 'group:default/team-c'),
+    ),
+  'Unregister catalog locations': who =>
+    allowed(who, catalogLocationDeletePermission),
   'Manage templates in the template editor': who =>
     allowed(who, templateManagementPermission),
 };

@@ -6,7 +6,11 @@ import {
   catalogConditions,
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
-import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import {
+  catalogEntityDeletePermission,
+  catalogEntityReadPermission,
+  catalogLocationDeletePermission,
+} from '@backstage/plugin-catalog-common/alpha';
 import {
   AuthorizeResult,
   isPermission,
@@ -74,7 +78,8 @@ export interface MicroservicesPolicyOptions {
  *   `microservice:service:update` of a local `repository`);
  * - dry-run a template (the template editor's dry run takes any template in the request and runs its
  *   dry-run-capable actions, `fetch:plain` among them, with the backend's integrations) or manage templates;
- * - read or cancel another person's tasks (their parameters and logs): only their own.
+ * - read or cancel another person's tasks (their parameters and logs): only their own;
+ * - delete catalog entities other than those they or their groups own, or unregister locations.
  * A request with no principal at all is denied. Service principals (externalAccess tokens, other plugins) never
  * reach a policy: the permission framework decides them from their `accessRestrictions`.
  */
@@ -102,6 +107,16 @@ export class MicroservicesPermissionPolicy implements PermissionPolicy {
         },
       });
     }
+    // Removing what the catalog holds: entities their own groups (or they) own, no locations. Registering
+    // stays open: `microservice:catalog:register` adds the new service's location with the person's credentials.
+    if (isPermission(permission, catalogEntityDeletePermission)) {
+      return createCatalogConditionalDecision(
+        permission,
+        catalogConditions.isEntityOwner({ claims: info.ownershipEntityRefs }),
+      );
+    }
+    if (isPermission(permission, catalogLocationDeletePermission))
+      return { result: AuthorizeResult.DENY };
     if (
       isPermission(permission, templateParameterReadPermission) ||
       isPermission(permission, templateStepReadPermission)

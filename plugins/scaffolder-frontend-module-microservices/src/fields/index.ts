@@ -1,4 +1,5 @@
 import { createFormField } from '@backstage/plugin-scaffolder-react/alpha';
+import { OwnerField } from './OwnerField';
 import { ServiceNameField, validateServiceName } from './ServiceNameField';
 import { StackPickerField } from './StackPickerField';
 
@@ -13,4 +14,10 @@ export const serviceNameFormField = createFormField({
 export const stackPickerFormField = createFormField({
   name: 'MicroserviceStackPicker',
   component: StackPickerField,
+});
+
+/** `ui:field: MicroserviceOwnerPicker` */
+export const ownerPickerFormField = createFormField({
+  name: 'MicroserviceOwnerPicker',
+  component: OwnerField,
 });
