@@ -39,4 +39,9 @@ backend.add(templateRunGuardModule);
 // Lets the catalog read locally published repositories through file:// URLs (and nothing else on the host), only
 // while local publishing is enabled.
 backend.add(localRepositoryReaderFactory);
-backend.start();
+// A plugin or module that fails to start (a required setting missing, say) leaves Backstage serving 503 from its
+// readiness probe indefinitely; exit instead, with the reasons, so the failure is seen and the process restarted.
+backend.start().catch(error => {
+  process.stderr.write(`backend failed to start: ${error?.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -3,9 +3,11 @@
  * replicas sharing one database run every submitted task exactly once.
  */
 import git from 'isomorphic-git';
+import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -57,6 +59,16 @@ describeWithPostgres(
       id: 'portal',
       secret: crypto.randomBytes(16).toString('hex'),
     };
+    // Automation's second kind of externalAccess token: JWTs its own issuer signs, verified against the issuer's
+    // JWKS (served here by the test), for one audience.
+    const ci = {
+      issuer: 'https://ci.example.test',
+      audience: 'cross-stack-portal',
+      kid: 'ci-key-1',
+    };
+    let ciKey: KeyLike;
+    let jwksServer: http.Server;
+    let jwksUrl = '';
     // A later config file replaces a list, so the fixture's location is added to production's own.
     const productionLocations = parse(
       fs.readFileSync(
@@ -67,6 +79,22 @@ describeWithPostgres(
 
     // The tests publish locally, into a directory both replicas share, to see what each task did; production
     // itself leaves local publishing off (`localPublishing: false` starts it exactly so).
+    /** What app-config.production.yaml reads from the environment, as an operator sets it. */
+    const productionEnv = (port: number) => ({
+      // The portal's origin, where the sign-in handler posts its answer (app.baseUrl in production).
+      BACKEND_BASE_URL: `http://127.0.0.1:${port}`,
+      PLATFORM_GROUP: 'group:default/team-a',
+      ORG_CATALOG_FILE: path.join(REPO_ROOT, 'catalog/org.yaml'),
+      OIDC_METADATA_URL: `${oidc.issuer}/.well-known/openid-configuration`,
+      OIDC_CLIENT_ID: oidcClient.id,
+      OIDC_CLIENT_SECRET: oidcClient.secret,
+      AUTH_SESSION_SECRET: crypto.randomBytes(16).toString('hex'),
+      POSTGRES_HOST: '127.0.0.1',
+      POSTGRES_PORT: String(pg.port),
+      POSTGRES_USER: 'postgres',
+      POSTGRES_PASSWORD: '',
+    });
+
     const start = async ({ localPublishing = true } = {}) => {
       const extra = path.join(
         work,
@@ -81,6 +109,16 @@ describeWithPostgres(
                 {
                   type: 'static',
                   options: { token, subject: 'e2e-automation' },
+                },
+                {
+                  type: 'jwks',
+                  options: {
+                    url: jwksUrl,
+                    issuer: ci.issuer,
+                    audience: ci.audience,
+                    algorithm: 'ES256',
+                    subjectPrefix: 'ci',
+                  },
                 },
               ],
             },
@@ -112,20 +150,7 @@ describeWithPostgres(
         reposDir,
         token,
         port,
-        env: {
-          // The portal's origin, where the sign-in handler posts its answer (app.baseUrl in production).
-          BACKEND_BASE_URL: `http://127.0.0.1:${port}`,
-          PLATFORM_GROUP: 'group:default/team-a',
-          ORG_CATALOG_FILE: path.join(REPO_ROOT, 'catalog/org.yaml'),
-          OIDC_METADATA_URL: `${oidc.issuer}/.well-known/openid-configuration`,
-          OIDC_CLIENT_ID: oidcClient.id,
-          OIDC_CLIENT_SECRET: oidcClient.secret,
-          AUTH_SESSION_SECRET: crypto.randomBytes(16).toString('hex'),
-          POSTGRES_HOST: '127.0.0.1',
-          POSTGRES_PORT: String(pg.port),
-          POSTGRES_USER: 'postgres',
-          POSTGRES_PASSWORD: '',
-        },
+        env: productionEnv(port),
       });
       backends.push(backend);
       return backend;
@@ -151,6 +176,28 @@ describeWithPostgres(
         throw new Error(
           `building the app failed:\n${build.stdout}${build.stderr}`,
         );
+      const ciKeys = await generateKeyPair('ES256');
+      ciKey = ciKeys.privateKey;
+      const jwks = JSON.stringify({
+        keys: [
+          {
+            ...(await exportJWK(ciKeys.publicKey)),
+            kid: ci.kid,
+            alg: 'ES256',
+            use: 'sig',
+          },
+        ],
+      });
+      jwksServer = http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(jwks);
+      });
+      await new Promise<void>(resolve =>
+        jwksServer.listen(0, '127.0.0.1', resolve),
+      );
+      jwksUrl = `http://127.0.0.1:${
+        (jwksServer.address() as { port: number }).port
+      }/.well-known/jwks.json`;
       pg = await ThrowawayPostgres.create();
       for (let i = 0; i < 4; i++) ports.push(await freePort());
       oidc = await startOidcProvider({
@@ -163,6 +210,7 @@ describeWithPostgres(
     });
 
     afterAll(async () => {
+      jwksServer?.close();
       await oidc?.stop();
       for (const backend of backends) await backend.stop();
       pg?.destroy();
@@ -213,6 +261,30 @@ describeWithPostgres(
         expect(own.status).toBe(404);
       } finally {
         await backend.stop();
+      }
+    });
+
+    it('refuses to start without the platform group or the session secret, saying which', async () => {
+      for (const [missing, message] of [
+        [
+          'PLATFORM_GROUP',
+          'microservices.permissions.platformGroup: required when permission.enabled is true',
+        ],
+        [
+          'AUTH_SESSION_SECRET',
+          'auth.session.secret: required for OpenID Connect sign-in (AUTH_SESSION_SECRET in app-config.production.yaml)',
+        ],
+      ]) {
+        const port = await freePort();
+        const env: Record<string, string> = productionEnv(port);
+        delete env[missing];
+        await expect(
+          startBackend({
+            configs: [path.join(REPO_ROOT, 'app-config.production.yaml')],
+            port,
+            env,
+          }),
+        ).rejects.toThrow(message);
       }
     });
 
@@ -387,6 +459,49 @@ describeWithPostgres(
             [403, refusal],
           );
           expect(await tasks()).toBe(afterPat);
+
+          // A JWT from the CI issuer: accepted while valid, for this audience, signed by the issuer's key.
+          const ciToken = async (
+            claims: { aud?: string; iss?: string; exp?: string | number } = {},
+            key: KeyLike = ciKey,
+          ) =>
+            new SignJWT({})
+              .setProtectedHeader({ alg: 'ES256', kid: ci.kid })
+              .setSubject('release-pipeline')
+              .setIssuer(claims.iss ?? ci.issuer)
+              .setAudience(claims.aud ?? ci.audience)
+              .setIssuedAt()
+              .setExpirationTime(claims.exp ?? '10m')
+              .sign(key);
+          const actionsWith = async (jwt: string) =>
+            (
+              await api(
+                { ...backend, token: jwt },
+                'GET',
+                '/api/scaffolder/v2/actions',
+              )
+            ).status;
+          expect(await actionsWith(await ciToken())).toBe(200);
+          const otherKey = (await generateKeyPair('ES256')).privateKey;
+          expect({
+            expired: await actionsWith(
+              await ciToken({ exp: Math.floor(Date.now() / 1000) - 60 }),
+            ),
+            'signed by another key': await actionsWith(
+              await ciToken({}, otherKey),
+            ),
+            'for another audience': await actionsWith(
+              await ciToken({ aud: 'some-other-service' }),
+            ),
+            'from another issuer': await actionsWith(
+              await ciToken({ iss: 'https://elsewhere.example.test' }),
+            ),
+          }).toEqual({
+            expired: 401,
+            'signed by another key': 401,
+            'for another audience': 401,
+            'from another issuer': 401,
+          });
 
           // Without credentials, or with a token nobody issued: 401.
           for (const wrong of [
