@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { findPostgresBin, ThrowawayPostgres } from '../conformance/postgres';
+import { findPostgresBin, freePort, ThrowawayPostgres } from 'e2e';
 import { request } from '../conformance/service';
 import {
   BUILD_ENTRYPOINT,
@@ -18,7 +18,6 @@ import {
   toolchains,
   type StackToolchain,
 } from '../conformance/toolchains';
-import { freePort } from '../e2e/backend';
 import { renderFromTemplate } from '../src/cli/render';
 import {
   ensureDebianCommand,

@@ -9,7 +9,7 @@ import {
   taskLog,
   waitForEntity,
   type RunningBackend,
-} from '../e2e/backend';
+} from 'e2e';
 import { percentile, sleep } from './stats';
 
 export interface TasksResult {

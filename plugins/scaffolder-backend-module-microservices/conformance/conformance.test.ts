@@ -11,11 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { renderFromTemplate } from '../src/cli/render';
-import { freePort } from '../e2e/backend';
 import { dockerContextFiles } from '../testUtils/dockerContext';
 import { matrix } from './matrix';
 import { OpenApiDocument, type ObservedResponse } from './openapi';
-import { findPostgresBin, ThrowawayPostgres } from './postgres';
+import { findPostgresBin, freePort, ThrowawayPostgres } from 'e2e';
 import { bodyCases, idCases, queryCases, type RuleCase } from './requestRules';
 import {
   eventually,

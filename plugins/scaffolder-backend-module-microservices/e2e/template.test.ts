@@ -14,7 +14,7 @@ import {
   waitForEntity,
   waitForTask,
   type RunningBackend,
-} from './backend';
+} from 'e2e';
 
 jest.setTimeout(300_000);
 

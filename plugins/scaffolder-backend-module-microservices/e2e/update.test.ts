@@ -16,7 +16,7 @@ import {
   waitForEntity,
   waitForTask,
   type RunningBackend,
-} from './backend';
+} from 'e2e';
 import { gitIn } from '../testUtils/generatedRepository';
 
 jest.setTimeout(300_000);

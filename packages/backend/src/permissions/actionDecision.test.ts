@@ -40,7 +40,7 @@ const readTemplate = (file: string): Entity =>
   parse(fs.readFileSync(path.join(ROOT, file), 'utf8'));
 const microservice = readTemplate('templates/microservice/template.yaml');
 const localFixture = readTemplate(
-  'plugins/scaffolder-backend-module-microservices/e2e/fixtures/production/template.yaml',
+  'packages/e2e/src/fixtures/production/template.yaml',
 );
 const step = (
   action: string,

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../e2e/backend';
+import { freePort } from './backend';
 
 /** The newest PostgreSQL server binaries on this machine, or undefined. */
 export function findPostgresBin(): string | undefined {

@@ -14,7 +14,7 @@ export const OIDC_ACCOUNTS = {
   eve: { email: 'eve@example.com', name: 'Eve Unknown' },
 };
 
-/** Starts e2e/fixtures/oidc/server.mjs (oidc-provider) on a free port; resolves once it listens. */
+/** Starts src/fixtures/oidc/server.mjs (oidc-provider) on a free port; resolves once it listens. */
 export async function startOidcProvider(options: {
   client: { id: string; secret: string };
   redirectUris: string[];

@@ -11,7 +11,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { findPostgresBin, ThrowawayPostgres } from '../conformance/postgres';
+import { findPostgresBin, ThrowawayPostgres } from './postgres';
 import {
   api,
   freePort,
@@ -433,11 +433,11 @@ describeWithPostgres(
             .getByText(refusal, { exact: false })
             .first()
             .waitFor({ timeout: 60_000 });
-          fs.mkdirSync(path.join(__dirname, 'screenshots'), {
+          fs.mkdirSync(path.join(__dirname, '../screenshots'), {
             recursive: true,
           });
           await oliCreates.page.screenshot({
-            path: path.join(__dirname, 'screenshots/production-refused.png'),
+            path: path.join(__dirname, '../screenshots/production-refused.png'),
           });
           await oliCreates.page.context().close();
           expect(await tasks()).toBe(afterPat);

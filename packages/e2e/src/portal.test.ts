@@ -6,15 +6,14 @@
  */
 import {
   findStackDescription,
+  OFFERED_STACKS,
   serviceNameProblemForStack,
   takenNameProblem,
 } from '@cross-stack/plugin-microservices-common';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { parse } from 'yaml';
-import { stacks } from '../src/stacks';
-import { titleFromName } from '../src/stacks/names';
+import { parse, parseAllDocuments } from 'yaml';
 import { api } from './backend';
 import {
   CHROMIUM,
@@ -23,7 +22,7 @@ import {
   type RunningPortal,
 } from './portal';
 
-const SCREENSHOTS = path.join(__dirname, 'screenshots');
+const SCREENSHOTS = path.join(__dirname, '../screenshots');
 // A first start builds the frontend (about a minute here, more on a busy machine).
 const START_TIMEOUT_MS = 15 * 60_000;
 jest.setTimeout(5 * 60_000);
@@ -113,8 +112,8 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
     const choices = await page
       .getByRole('radiogroup', { name: 'Language stack' })
       .innerText();
-    for (const stack of stacks) {
-      const description = findStackDescription(stack.id)!;
+    for (const stack of OFFERED_STACKS) {
+      const description = findStackDescription(stack)!;
       expect(choices).toContain(description.title);
       expect(choices).toContain(description.framework);
       expect(choices).toContain(description.chooseWhen);
@@ -155,11 +154,10 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
     expect(await page.getByText('Organisation sign-in').count()).toBe(0);
   });
 
-  it.each(stacks.map(s => s.id))(
+  it.each([...OFFERED_STACKS])(
     'creates a %s service from the form and opens it in the catalog with its owner, API, database and API definition',
     async stackId => {
       const name = `portal-${stackId}`;
-      const title = titleFromName(name);
       const page = await newPage();
       await openTemplate(page);
       await chooseStack(page, stackId);
@@ -193,6 +191,20 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
         owner: 'group:default/team-a',
       });
       await page.getByText('Finished step Register in the catalog').waitFor();
+      // The titles the generated catalog-info.yaml gives the Component, its API and its database.
+      const titles = Object.fromEntries(
+        parseAllDocuments(
+          fs.readFileSync(
+            path.join(portal.reposDir, name, 'catalog-info.yaml'),
+            'utf8',
+          ),
+        ).map(d => {
+          const entity = d.toJS();
+          return [entity.kind, entity.metadata.title as string];
+        }),
+      );
+      const title = titles.Component;
+      expect(title).toBeTruthy();
       await screenshot(page, `${stackId}-1-task.png`);
 
       // Open in catalog: the Component's page with its owner and its relations to the API and the database.
@@ -212,13 +224,13 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
       });
       await expect(
         resources
-          .getByRole('link', { name: `${title} database` })
+          .getByRole('link', { name: titles.Resource })
           .getAttribute('href'),
       ).resolves.toBe(`/catalog/default/resource/${name}-db`);
       const apis = page.getByRole('article').filter({
         has: page.getByRole('heading', { name: 'Provided APIs' }),
       });
-      const apiLink = apis.getByRole('link', { name: `${title} API` });
+      const apiLink = apis.getByRole('link', { name: titles.API });
       await expect(apiLink.getAttribute('href')).resolves.toBe(
         `/catalog/default/api/${name}`,
       );
