@@ -6,7 +6,12 @@ import {
   createTemplateAction,
   type TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
-import { ANSWERS_FILE, answersFileFor } from '../answers';
+import {
+  ANSWERS_FILE,
+  answersFileFor,
+  INITIAL_COMMIT_MESSAGE_DESCRIPTION,
+  initialCommitMessage,
+} from '../answers';
 import { packageVersion } from '../packageFiles';
 import { writeRenderedFiles, type RenderedFile } from '../render';
 import { DEFAULT_TEMPLATE_REF } from '../stacks/prepareService';
@@ -65,6 +70,8 @@ export type DeployRenderOutput = {
   image: string;
   overlays: string[];
   argocdApplications: string[];
+  /** The first commit's message, marking it as the pristine render (see INITIAL_COMMIT_MESSAGE_DESCRIPTION). */
+  initialCommitMessage: string;
 };
 
 /** Every value the render used, defaults applied: what `.microservice/answers.yaml` records for this action. */
@@ -249,6 +256,8 @@ export function createDeployRenderAction(options: {
             description:
               'Rendered files, relative to targetPath, including the answers file .microservice/answers.yaml',
           }),
+        initialCommitMessage: z =>
+          z.string({ description: INITIAL_COMMIT_MESSAGE_DESCRIPTION }),
         image: z =>
           z.string({
             description:
@@ -319,6 +328,13 @@ export function createDeployRenderAction(options: {
       ctx.output('targetPath', targetPath);
       ctx.output('files', written);
       ctx.output('image', spec.image.reference);
+      ctx.output(
+        'initialCommitMessage',
+        initialCommitMessage({
+          taskId: ctx.task.id,
+          pristineRenderVersion: packageVersion(),
+        }),
+      );
       ctx.output(
         'overlays',
         OVERLAYS.map(o => `${KUBERNETES_DIR}/overlays/${o}`),

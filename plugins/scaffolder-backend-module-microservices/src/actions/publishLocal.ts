@@ -10,7 +10,12 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PRISTINE_RENDER_TRAILER, readAnswersFile } from '../answers';
+import {
+  initialCommitMessage,
+  PRISTINE_RENDER_TRAILER,
+  readAnswersFile,
+  TASK_TRAILER,
+} from '../answers';
 import { withDefault } from './inputProperties';
 import { examples } from './publishLocal.examples';
 import { DNS_LABEL_PATTERN } from '../stacks/names';
@@ -19,7 +24,6 @@ export const PUBLISH_LOCAL_ID = 'microservice:publish:local';
 export const DEFAULT_REPOS_DIRECTORY = '.data/repos';
 const DEFAULT_BRANCH = 'main';
 const DEFAULT_COMMIT_MESSAGE = 'Initial commit';
-const TASK_TRAILER = 'Scaffolder-Task';
 
 /**
  * Whether this backend publishes to and reads from its own disk (`microservices.localPublishing.enabled`, off
@@ -285,9 +289,11 @@ export function createPublishLocalAction(
             const commitHash = await git.commit({
               fs,
               dir: staging,
-              message: `${message}\n\n${TASK_TRAILER}: ${ctx.task.id}\n${
-                pristine ? `${PRISTINE_RENDER_TRAILER}: ${pristine}\n` : ''
-              }`,
+              message: initialCommitMessage({
+                subject: message,
+                taskId: ctx.task.id,
+                pristineRenderVersion: pristine,
+              }),
               author,
             });
             await fsp.rename(staging, repoPath).catch(error => {

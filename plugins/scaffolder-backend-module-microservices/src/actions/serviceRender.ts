@@ -4,7 +4,12 @@ import {
   createTemplateAction,
   type TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
-import { ANSWERS_FILE, answersFileFor } from '../answers';
+import {
+  ANSWERS_FILE,
+  answersFileFor,
+  INITIAL_COMMIT_MESSAGE_DESCRIPTION,
+  initialCommitMessage,
+} from '../answers';
 import { packageVersion, skeletonPath } from '../packageFiles';
 import { renderSkeletonFiles, writeRenderedFiles } from '../render';
 import {
@@ -50,6 +55,8 @@ export type ServiceRenderOutput = {
   targetPath: string;
   files: string[];
   entityRef: string;
+  /** The first commit's message, marking it as the pristine render (see INITIAL_COMMIT_MESSAGE_DESCRIPTION). */
+  initialCommitMessage: string;
 };
 
 /** Every value the render used, defaults applied: what `.microservice/answers.yaml` records for this action. */
@@ -140,6 +147,8 @@ export function createServiceRenderAction(options: {
             description:
               'Rendered files, relative to targetPath, including the answers file .microservice/answers.yaml',
           }),
+        initialCommitMessage: z =>
+          z.string({ description: INITIAL_COMMIT_MESSAGE_DESCRIPTION }),
         entityRef: z =>
           z.string({ description: "The service's Component entity ref" }),
       },
@@ -184,6 +193,13 @@ export function createServiceRenderAction(options: {
       ctx.output('targetPath', targetPath);
       ctx.output('files', written);
       ctx.output('entityRef', `component:default/${spec.name}`);
+      ctx.output(
+        'initialCommitMessage',
+        initialCommitMessage({
+          taskId: ctx.task.id,
+          pristineRenderVersion: packageVersion(),
+        }),
+      );
     },
   });
 }

@@ -17,6 +17,32 @@ export const ANSWERS_KIND = 'Answers';
  */
 export const PRISTINE_RENDER_TRAILER = 'Microservice-Pristine-Render';
 
+/** What the render actions' `initialCommitMessage` output is for. */
+export const INITIAL_COMMIT_MESSAGE_DESCRIPTION = `The first commit's message for a publish step (publish:github's and publish:gitlab's gitCommitMessage): marks the commit, with the trailer ${PRISTINE_RENDER_TRAILER}, as the pristine render that 'microservice:service:update' starts from. Use it when the published tree is exactly what the template's render actions wrote`;
+
+/** The trailer naming the scaffolder task that made a commit. */
+export const TASK_TRAILER = 'Scaffolder-Task';
+
+/**
+ * A generated repository's first commit message: the subject, the task that made it and, when the tree is
+ * exactly a render of recorded answers, the pristine-render trailer with the template version that rendered
+ * it, from which `update` starts. Every publisher uses it (`publish:local` itself; `publish:github` and
+ * `publish:gitlab` through their `gitCommitMessage` input, from the render actions' `initialCommitMessage`).
+ */
+export function initialCommitMessage(options: {
+  taskId: string;
+  pristineRenderVersion?: string;
+  subject?: string;
+}): string {
+  return `${options.subject ?? 'Initial commit'}\n\n${TASK_TRAILER}: ${
+    options.taskId
+  }\n${
+    options.pristineRenderVersion
+      ? `${PRISTINE_RENDER_TRAILER}: ${options.pristineRenderVersion}\n`
+      : ''
+  }`;
+}
+
 /**
  * The actions that record their input, in the order `update` runs them again. The service comes first because
  * the deploy files sit beside it.

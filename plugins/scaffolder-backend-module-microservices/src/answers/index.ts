@@ -5,8 +5,11 @@ export {
   RECORDED_ACTIONS,
   answersFileFor,
   formatAnswers,
+  INITIAL_COMMIT_MESSAGE_DESCRIPTION,
+  initialCommitMessage,
   parseAnswers,
   PRISTINE_RENDER_TRAILER,
   readAnswersFile,
+  TASK_TRAILER,
 } from './answers';
 export type { Answers, RecordedAction } from './answers';

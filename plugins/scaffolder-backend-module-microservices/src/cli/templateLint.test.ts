@@ -121,7 +121,7 @@ describe('yarn template lint', () => {
       "parameters.yaml:14: parameters: required parameter 'name' has neither a default nor examples, so lint cannot fill it for a dry run",
       'reference.yaml:30: reference: ${{ parameters.nmae }} names no parameter of this template (parameters: name, owner, stack)',
       "reference.yaml:32: reference: steps.log.output.message refers to step 'log', which runs later",
-      "reference.yaml:37: reference: steps.service.output.entityref: action microservice:service:render of step 'service' declares no output 'entityref' (its outputs: targetPath, files, entityRef)",
+      "reference.yaml:37: reference: steps.service.output.entityref: action microservice:service:render of step 'service' declares no output 'entityref' (its outputs: targetPath, files, initialCommitMessage, entityRef)",
       'reference.yaml:42: reference: steps.deploy.output.targetPath names no step of this template',
       "schema.yaml:25: schema: /spec/steps/0 must have required property 'action' - missingProperty: action",
       'yaml.yaml:11: yaml: Block collections are not allowed within flow collections',
