@@ -18,6 +18,7 @@ import { api } from './backend';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
+  reviewAndCreate,
   startPortal,
   type RunningPortal,
 } from './portal';
@@ -167,12 +168,7 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
         .getByRole('textbox', { name: 'Description' })
         .fill(`Created in the browser test (${stackId})`);
       await chooseOwnerAndGoNext(page);
-      await page
-        .getByRole('textbox', { name: 'Sample API resource' })
-        .waitFor();
-      await page.getByRole('button', { name: 'Next' }).click();
-      await page.getByRole('button', { name: 'Review' }).click();
-      await page.getByRole('button', { name: 'Create' }).click();
+      await reviewAndCreate(page);
 
       // The task page: its log runs to the end and the output links appear.
       const openInCatalog = page.getByRole('link', { name: 'Open in catalog' });

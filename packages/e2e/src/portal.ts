@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import type { RunningBackend } from './backend';
 import { freePort, guestToken } from './backend';
 
@@ -116,4 +117,15 @@ export async function startPortal(timeoutMs: number): Promise<RunningPortal> {
     }
     await new Promise(r => setTimeout(r, 500));
   }
+}
+
+/**
+ * The microservice template's form after its About page: Options (waiting for it to show), Repository with its
+ * defaults, Review, then Create, as a person clicks through it.
+ */
+export async function reviewAndCreate(page: Page): Promise<void> {
+  await page.getByRole('textbox', { name: 'Sample API resource' }).waitFor();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
 }

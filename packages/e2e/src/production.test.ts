@@ -28,7 +28,7 @@ import {
   signInToPortal,
   startOidcProvider,
 } from './oidc';
-import { CHROMIUM } from './portal';
+import { CHROMIUM, reviewAndCreate } from './portal';
 
 jest.setTimeout(600_000);
 
@@ -402,12 +402,7 @@ describeWithPostgres(
               await page.waitForTimeout(200);
             const startingOwner = await owner.inputValue();
             await page.getByRole('button', { name: 'Next' }).click();
-            await page
-              .getByRole('textbox', { name: 'Sample API resource' })
-              .waitFor();
-            await page.getByRole('button', { name: 'Next' }).click();
-            await page.getByRole('button', { name: 'Review' }).click();
-            await page.getByRole('button', { name: 'Create' }).click();
+            await reviewAndCreate(page);
             return { page, startingOwner };
           };
           const beforeCreate = await tasks();
