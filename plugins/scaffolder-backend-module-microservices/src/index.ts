@@ -23,5 +23,4 @@ export type {
   ServiceUpdateInput,
   ServiceUpdateOutput,
 } from './actions';
-export type { CloneAuth, CloneRepository } from './update/scmRepository';
 export { localRepositoryReaderFactory } from './localRepositoryReader';

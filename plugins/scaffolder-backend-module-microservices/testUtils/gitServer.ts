@@ -8,7 +8,11 @@ import path from 'node:path';
 export interface ApiRequest {
   method: string;
   path: string;
+  /** The query string's parameters. */
+  query: Record<string, string>;
   body: any;
+  /** The token the request presented (already known to the server). */
+  token: string;
 }
 
 /** What the test's API handler answers; undefined for a route it does not serve (404). */
@@ -30,6 +34,10 @@ export interface GitServer {
   createRepository(owner: string, name: string, branch?: string): string;
   /** Runs git in a bare repository of this server and returns its output. */
   git(repository: string, ...args: string[]): string;
+  /** Makes the repository refuse every push with `message`, as a protected branch or a push rule does. */
+  refusePushes(repository: string, message: string): void;
+  /** Whether the repository has the ref. */
+  hasRef(repository: string, ref: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -69,9 +77,16 @@ function relayCgi(
  * a REST API under `/api/` that the test describes (`api`) and that demands the token too.
  */
 export async function startGitServer(options: {
+  /** A token that may read and push. */
   token: string;
+  /** More tokens: `read` may fetch but not push; `write` may do both. The API handler sees which one came. */
+  tokens?: Record<string, 'read' | 'write'>;
   api?: ApiHandler;
 }): Promise<GitServer> {
+  const tokens: Record<string, 'read' | 'write'> = {
+    ...options.tokens,
+    [options.token]: 'write',
+  };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'git-server-'));
   const apiRequests: ApiRequest[] = [];
   // The API handler gets the server it runs on, complete only once it listens.
@@ -81,26 +96,29 @@ export async function startGitServer(options: {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     pathname: string,
+    search: URLSearchParams,
   ) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
+    const authorization = req.headers.authorization ?? '';
+    const presented =
+      /^(?:token|Bearer) (.+)$/.exec(authorization)?.[1] ??
+      String(req.headers['private-token'] ?? '');
     const request: ApiRequest = {
       method: req.method ?? 'GET',
       path: pathname,
+      query: Object.fromEntries(search),
       body: text ? JSON.parse(text) : undefined,
+      token: presented,
     };
     apiRequests.push(request);
-    const authorization = req.headers.authorization ?? '';
-    const answer =
-      authorization === `token ${options.token}` ||
-      authorization === `Bearer ${options.token}` ||
-      req.headers['private-token'] === options.token
-        ? options.api?.(request, self.server!) ?? {
-            status: 404,
-            body: { message: 'Not Found' },
-          }
-        : { status: 401, body: { message: 'Bad credentials' } };
+    const answer = tokens[presented]
+      ? options.api?.(request, self.server!) ?? {
+          status: 404,
+          body: { message: 'Not Found' },
+        }
+      : { status: 401, body: { message: 'Bad credentials' } };
     res.writeHead(answer.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer.body));
   };
@@ -117,10 +135,20 @@ export async function startGitServer(options: {
             .toString('utf8')
             .split(':')
         : [];
-    if (password !== options.token) {
+    const access = password ? tokens[password] : undefined;
+    if (!access) {
       req.resume();
       res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' });
       res.end();
+      return;
+    }
+    const pushing =
+      url.searchParams.get('service') === 'git-receive-pack' ||
+      url.pathname.endsWith('/git-receive-pack');
+    if (pushing && access !== 'write') {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end('Write access to the repository is not granted.\n');
       return;
     }
     const child = spawn('git', ['http-backend'], {
@@ -147,7 +175,7 @@ export async function startGitServer(options: {
   const http_ = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/api/')) {
-      handleApi(req, res, url.pathname).catch(error => {
+      handleApi(req, res, url.pathname, url.searchParams).catch(error => {
         res.writeHead(500);
         res.end(String(error));
       });
@@ -180,6 +208,22 @@ export async function startGitServer(options: {
       return repository;
     },
     git,
+    refusePushes(repository, message) {
+      const hook = path.join(root, repository, 'hooks', 'pre-receive');
+      fs.writeFileSync(
+        hook,
+        `#!/bin/sh\necho ${JSON.stringify(message)} >&2\nexit 1\n`,
+        { mode: 0o755 },
+      );
+    },
+    hasRef(repository, ref) {
+      try {
+        git(repository, 'rev-parse', '--verify', '--quiet', ref);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     async stop() {
       await new Promise<void>(resolve => http_.close(() => resolve()));
       fs.rmSync(root, { recursive: true, force: true });

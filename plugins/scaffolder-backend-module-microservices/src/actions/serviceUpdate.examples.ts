@@ -18,7 +18,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Propose the update of a GitHub repository as a pull request, with the scaffolder’s built-in action',
+      'Update a GitHub repository: the branch and the pristine render’s tag are pushed, and a pull request is opened from the branch',
     example: stringify({
       steps: [
         {
@@ -27,22 +27,6 @@ export const examples: TemplateExample[] = [
           name: 'Update from the template',
           input: {
             repoUrl: 'github.com?owner=acme&repo=billing-api',
-            token: '${{ secrets.USER_OAUTH_TOKEN }}',
-          },
-        },
-        {
-          id: 'pull-request',
-          action: 'publish:github:pull-request',
-          name: 'Open the pull request',
-          if: '${{ steps.update.output.changed }}',
-          input: {
-            repoUrl: 'github.com?owner=acme&repo=billing-api',
-            branchName: '${{ steps.update.output.branchName }}',
-            title: '${{ steps.update.output.title }}',
-            description: '${{ steps.update.output.description }}',
-            commitMessage: '${{ steps.update.output.commitMessage }}',
-            sourcePath: '${{ steps.update.output.sourcePath }}',
-            filesToDelete: '${{ steps.update.output.filesToDelete }}',
             token: '${{ secrets.USER_OAUTH_TOKEN }}',
           },
         },

@@ -12,7 +12,6 @@ import {
   repositoryState,
 } from '../../testUtils/generatedRepository';
 import { publicHostIntegrations } from '../scm/repositoryLocation';
-import type { CloneRepository } from '../update/scmRepository';
 import { createServiceUpdateAction } from './serviceUpdate';
 
 jest.setTimeout(60_000);
@@ -46,7 +45,6 @@ describe('microservice:service:update', () => {
     input: Record<string, unknown>,
     extra: {
       isDryRun?: boolean;
-      cloneRepository?: CloneRepository;
       localPublishing?: boolean;
     } = {},
   ) => {
@@ -61,7 +59,6 @@ describe('microservice:service:update', () => {
       }),
       integrations: publicHostIntegrations(),
       skeletonRoot: skeletons,
-      cloneRepository: extra.cloneRepository,
     });
     const workspace = fs.mkdtempSync(path.join(work, 'workspace-'));
     const ctx = {
@@ -178,54 +175,5 @@ describe('microservice:service:update', () => {
     ).rejects.toThrow(
       /on a bitbucketCloud host; updates open pull\/merge requests on GitHub or GitLab only/,
     );
-  });
-
-  it('repoUrl: clones with the token, writes the merged tree and the deletions for a pull request', async () => {
-    changeTemplate();
-    const requests: Array<Parameters<CloneRepository>[0]> = [];
-    const cloneRepository: CloneRepository = async request => {
-      requests.push(request);
-      gitIn(work, 'clone', '--quiet', repo, request.dir);
-    };
-    const { outputs, workspace } = await run(
-      { repoUrl: 'github.com?owner=acme&repo=billing-api', token: 't0k3n' },
-      { cloneRepository },
-    );
-    expect(requests).toEqual([
-      {
-        url: 'https://github.com/acme/billing-api.git',
-        dir: expect.any(String),
-        auth: { username: 'x-access-token', password: 't0k3n' },
-      },
-    ]);
-    expect(outputs).toMatchObject({
-      status: 'updated',
-      changed: true,
-      sourcePath: 'update',
-      filesToDelete: ['docs/index.md'],
-    });
-    expect(outputs.commitMessage).toMatch(/\n\nMicroservice-Update: \S+\n$/);
-    const merged = path.join(workspace, 'update');
-    expect(fs.readFileSync(path.join(merged, 'Makefile'), 'utf8')).toContain(
-      '# lint: new',
-    );
-    expect(
-      fs.readFileSync(path.join(merged, 'internal/notes.md'), 'utf8'),
-    ).toBe('ours\n');
-    expect(fs.existsSync(path.join(merged, 'docs/index.md'))).toBe(false);
-    expect(fs.existsSync(path.join(merged, '.git'))).toBe(false);
-  });
-
-  it('repoUrl dry run: checks the location and clones nothing', async () => {
-    const cloneRepository = jest.fn();
-    const { outputs, workspace } = await run(
-      { repoUrl: 'gitlab.com?owner=acme&repo=billing-api' },
-      { isDryRun: true, cloneRepository },
-    );
-    expect(cloneRepository).not.toHaveBeenCalled();
-    expect(outputs.summary).toMatch(
-      /^Dry run: would clone https:\/\/gitlab\.com\/acme\/billing-api\.git/,
-    );
-    expect(fs.readdirSync(path.join(workspace, 'update'))).toEqual([]);
   });
 });

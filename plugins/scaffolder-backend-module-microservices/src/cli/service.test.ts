@@ -7,6 +7,8 @@ import {
   generateRepository,
   gitIn,
 } from '../../testUtils/generatedRepository';
+import { startGitServer, type GitServer } from '../../testUtils/gitServer';
+import { fakeGitlab } from '../../testUtils/scmApi';
 import { parseServiceArgs, runServiceCommand } from './service';
 
 jest.setTimeout(60_000);
@@ -42,13 +44,42 @@ describe('yarn service update', () => {
       ),
     ).toEqual({
       repos: [
-        path.join(work, 'x'),
-        path.join(work, 'repos/a'),
-        path.join(work, 'repos/b'),
+        { kind: 'local', dir: path.join(work, 'x') },
+        { kind: 'local', dir: path.join(work, 'repos/a') },
+        { kind: 'local', dir: path.join(work, 'repos/b') },
       ],
       branchName: undefined,
       dryRun: true,
+      configFiles: [],
     });
+    // URLs are repositories on GitHub/GitLab, in RepoUrlPicker form; --config files resolve like paths.
+    expect(
+      parseServiceArgs(
+        [
+          'update',
+          '--repo',
+          'https://git.acme.internal/platform/services/billing-api.git',
+          '--repo',
+          'github.com?owner=acme&repo=ledger',
+          '--config',
+          'ci.yaml',
+        ],
+        work,
+      ),
+    ).toMatchObject({
+      repos: [
+        {
+          kind: 'remote',
+          repoUrl:
+            'git.acme.internal?owner=platform%2Fservices&repo=billing-api',
+        },
+        { kind: 'remote', repoUrl: 'github.com?owner=acme&repo=ledger' },
+      ],
+      configFiles: [path.join(work, 'ci.yaml')],
+    });
+    expect(() =>
+      parseServiceArgs(['update', '--repo', 'https://github.com/acme'], work),
+    ).toThrow("--repo: 'https://github.com/acme' names no repository");
     expect(() => parseServiceArgs(['update'], work)).toThrow(
       '--repo: required',
     );
@@ -61,6 +92,25 @@ describe('yarn service update', () => {
         work,
       ),
     ).toThrow('--branch: only with a single --repo');
+  });
+
+  it('--help prints the usage with every option; an unknown option prints it with the error', async () => {
+    const help = await run(['update', '--help']);
+    expect(help.code).toBe(0);
+    for (const option of [
+      '--repo',
+      '--repos-from',
+      '--branch',
+      '--dry-run',
+      '--config',
+    ]) {
+      expect(help.out).toContain(`  ${option} `);
+    }
+    const unknown = await run(['update', '--repo', 'x', '--force']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(
+      /Unknown option '--force'[\s\S]*usage: yarn service update/,
+    );
   });
 
   it('rolls a template change out across a list: updated, conflicts (exit 2), refused (exit 1)', async () => {
@@ -110,5 +160,98 @@ describe('yarn service update', () => {
     expect(second.err).toMatch(
       /plain: not a git repository; nothing was written/,
     );
+  });
+});
+
+describe('yarn service update --repo URL', () => {
+  let work: string;
+  let server: GitServer;
+  const gitlab = fakeGitlab();
+  const TOKEN = 'glpat-cli-token';
+
+  beforeAll(async () => {
+    server = await startGitServer({ token: TOKEN, api: gitlab.api });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'service-cli-remote-'));
+  });
+  afterAll(async () => {
+    await server.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("updates a repository on a self-hosted GitLab with the integration from the backend's config", async () => {
+    const skeletons = copySkeletons(work);
+    const local = await generateRepository({
+      reposDir: path.join(work, 'repos'),
+      name: 'billing-api',
+      skeletonRoot: skeletons,
+    });
+    server.createRepository('platform', 'billing-api');
+    gitIn(
+      local,
+      'push',
+      '--quiet',
+      '--mirror',
+      path.join(server.root, 'platform/billing-api.git'),
+    );
+    fs.appendFileSync(path.join(skeletons, 'go/Makefile'), '\n# new target\n');
+    // The backend's config names the GitLab host; its token comes from the environment, as in production.
+    const configFile = path.join(work, 'app-config.yaml');
+    fs.writeFileSync(
+      configFile,
+      [
+        'integrations:',
+        '  gitlab:',
+        `    - host: ${server.host}`,
+        `      apiBaseUrl: ${server.baseUrl}/api/v4`,
+        `      baseUrl: ${server.baseUrl}`,
+        '      token: ${CLI_TEST_GITLAB_TOKEN}',
+        'scaffolder:',
+        '  defaultAuthor:',
+        '    name: Platform Bot',
+        '    email: platform-bot@example.com',
+        '',
+      ].join('\n'),
+    );
+    process.env.CLI_TEST_GITLAB_TOKEN = TOKEN;
+    let out = '';
+    let err = '';
+    try {
+      const code = await runServiceCommand(
+        [
+          'update',
+          '--repo',
+          `${server.baseUrl}/platform/billing-api`,
+          '--config',
+          'app-config.yaml',
+        ],
+        {
+          out: t => (out += t),
+          err: t => (err += t),
+          cwd: work,
+          skeletonRoot: skeletons,
+        },
+      );
+      expect(err).toBe('');
+      expect(code).toBe(0);
+    } finally {
+      delete process.env.CLI_TEST_GITLAB_TOKEN;
+    }
+    expect(out).toContain(
+      `${server.baseUrl}/platform/billing-api: updated — Template version`,
+    );
+    expect(out).toContain(
+      `  proposed: ${server.baseUrl}/platform/billing-api/-/merge_requests/1`,
+    );
+    const branch = gitlab.pullRequests[0].head;
+    expect(
+      server.git(
+        'platform/billing-api.git',
+        'log',
+        '-1',
+        '--format=%an <%ae>',
+        branch,
+      ),
+    ).toBe('Platform Bot <platform-bot@example.com>\n');
+    expect(gitlab.violations).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
 import { Validator } from 'jsonschema';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -35,6 +36,7 @@ import {
   parseDocument,
   type Document,
 } from 'yaml';
+import { startGitServer, type GitServer } from '../../testUtils/gitServer';
 import { createPublishLocalAction } from '../actions/publishLocal';
 import { ANSWERS_API_VERSION, ANSWERS_KIND } from '../answers';
 import { PACKAGE_NAME, packageVersion } from '../packageFiles';
@@ -65,6 +67,7 @@ export interface ActionInfo {
 
 /** The sandbox's local publishing directory holds one generated repository under this name (Go, defaults). */
 export const SANDBOX_REPOSITORY = 'billing-api';
+const SANDBOX_TOKEN = 'template-lint-sandbox';
 
 type Path = Array<string | number>;
 
@@ -337,6 +340,7 @@ export async function startSandbox() {
   const reposDir = path.join(work, 'repos');
   fs.mkdirSync(reposDir);
   await seedRepository(reposDir);
+  const scm = await startSandboxScm(path.join(reposDir, SANDBOX_REPOSITORY));
   const backend = await startTestBackend({
     features: [
       import('@backstage/plugin-scaffolder-backend'),
@@ -346,14 +350,22 @@ export async function startSandbox() {
       catalogServiceMock.factory(),
       mockServices.rootConfig.factory({
         data: {
-          // Placeholder tokens: a dry run builds clients but never calls an SCM.
+          // github.com and gitlab.com are a local git server here: an update's dry run clones from it (every
+          // repository it is asked for is the seeded one); the publish actions do not dry-run.
           integrations: {
-            github: [{ host: 'github.com', token: 'template-lint-sandbox' }],
+            github: [
+              {
+                host: 'github.com',
+                apiBaseUrl: `${scm.baseUrl}/api/v3`,
+                token: SANDBOX_TOKEN,
+              },
+            ],
             gitlab: [
               {
                 host: 'gitlab.com',
-                apiBaseUrl: 'https://gitlab.com/api/v4',
-                token: 'template-lint-sandbox',
+                apiBaseUrl: `${scm.baseUrl}/api/v4`,
+                baseUrl: scm.baseUrl,
+                token: SANDBOX_TOKEN,
               },
             ],
           },
@@ -388,9 +400,62 @@ export async function startSandbox() {
     },
     async stop() {
       await backend.stop();
+      await scm.stop();
       fs.rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The sandbox's GitHub and GitLab: a local git server whose API answers the repository lookups an update makes
+ * (GitHub's `GET /repos/{owner}/{repo}`, GitLab's `GET /projects/:id`) for any repository, as a copy of the seeded
+ * one, so the update template's dry run clones and works out a real update without a network.
+ */
+async function startSandboxScm(seeded: string) {
+  const ensure = (server: GitServer, fullPath: string) => {
+    const [owner, ...rest] = fullPath.split('/');
+    const name = rest.join('/');
+    const bare = path.join(server.root, `${fullPath}.git`);
+    if (!fs.existsSync(bare)) {
+      fs.mkdirSync(path.dirname(bare), { recursive: true });
+      execFileSync('git', ['clone', '--quiet', '--mirror', seeded, bare]);
+    }
+    return { owner, name, cloneUrl: `${server.baseUrl}/${fullPath}.git` };
+  };
+  return startGitServer({
+    token: SANDBOX_TOKEN,
+    api: ({ method, path: route }, server) => {
+      const github = /^\/api\/v3\/repos\/([^/]+)\/([^/]+)$/.exec(route);
+      if (method === 'GET' && github) {
+        const repo = ensure(server, `${github[1]}/${github[2]}`);
+        return {
+          status: 200,
+          body: {
+            name: repo.name,
+            full_name: `${github[1]}/${github[2]}`,
+            default_branch: 'main',
+            clone_url: repo.cloneUrl,
+            html_url: repo.cloneUrl.replace(/\.git$/, ''),
+            permissions: { push: true, pull: true },
+          },
+        };
+      }
+      const gitlab = /^\/api\/v4\/projects\/([^/]+)$/.exec(route);
+      if (method === 'GET' && gitlab) {
+        const repo = ensure(server, decodeURIComponent(gitlab[1]));
+        return {
+          status: 200,
+          body: {
+            default_branch: 'main',
+            http_url_to_repo: repo.cloneUrl,
+            web_url: repo.cloneUrl.replace(/\.git$/, ''),
+            permissions: { project_access: { access_level: 30 } },
+          },
+        };
+      }
+      return undefined;
+    },
+  });
 }
 
 /** A repository generated from the current skeletons (Go, defaults), for templates that update one to dry-run on. */

@@ -186,9 +186,18 @@ describe('updateRepository', () => {
     expect(after.head).toBe(before.head);
     expect(after.status).toBe('');
     expect(read(repo, 'Makefile')).not.toContain('Template change');
-    expect(after.refs.split('\n').sort()).toEqual(
-      [...before.refs.split('\n'), `refs/heads/${branch} ${merge}`].sort(),
+    // Two new refs: the branch and the tag that keeps the pristine render whichever way the branch is merged.
+    expect(result.pristineTag).toBe(
+      `microservice/pristine/${packageVersion()}-${pristine.slice(0, 7)}`,
     );
+    expect(after.refs.split('\n').sort()).toEqual(
+      [
+        ...before.refs.split('\n'),
+        `refs/heads/${branch} ${merge}`,
+        `refs/tags/${result.pristineTag} ${pristine}`,
+      ].sort(),
+    );
+    expect(result.baseSource).toBe('history');
   });
 
   it('reports a conflict with the file list when the template and the team changed the same lines', async () => {

@@ -19,6 +19,11 @@ import { renderAnswers } from './renderAnswers';
 export const UPDATE_TRAILER = 'Microservice-Update';
 /** Branches `update` creates are named `microservice-update/<version>-<render>` unless a name is given. */
 export const UPDATE_BRANCH_PREFIX = 'microservice-update/';
+/**
+ * Every pristine render an update makes is also tagged `microservice/pristine/<version>-<commit>`: the tag keeps it
+ * reachable when the update's branch is squash- or rebase-merged (and deleted), so the next update finds its base.
+ */
+export const PRISTINE_TAG_PREFIX = 'microservice/pristine/';
 // `git merge-tree --write-tree` (a merge without a work tree) arrived in git 2.38.
 const MIN_GIT: [number, number] = [2, 38];
 
@@ -52,6 +57,16 @@ export interface UpdateResult {
   headRef: string;
   /** The pristine-render commit used as the merge base. */
   base: string;
+  /**
+   * Where the base was found: `history` — in the history of HEAD (the first render, or an update merged with a
+   * merge commit or fast-forward); `tag` — by its `microservice/pristine/…` tag, because the update that
+   * brought HEAD's recorded version was squash- or rebase-merged.
+   */
+  baseSource: 'history' | 'tag';
+  /** One sentence: which base, and how it was found. */
+  baseDescription: string;
+  /** The tag on the new pristine render (created with the branch). */
+  pristineTag?: string;
   /** The new branch; also set in a dry run (the branch it would create). Unset when up to date. */
   branchName?: string;
   pristineCommit?: string;
@@ -178,24 +193,150 @@ async function recordedAnswers(
   return answers;
 }
 
-/** The newest commit reachable from HEAD whose message carries the pristine-render trailer. */
-async function lastPristineRender(repoDir: string) {
-  const { stdout } = await git(
+interface PristineRender {
+  commit: string;
+  version: string;
+  /** Committer time, seconds. */
+  time: number;
+  reachable: boolean;
+  tag?: string;
+}
+
+/**
+ * The genuine pristine renders in the history of HEAD and behind the pristine tags, newest first (topological).
+ * A commit carrying the trailer is genuine when it is the first commit or its only parent is a genuine pristine
+ * render: the chain every render and update builds. A copy of a pristine commit replayed onto the default branch
+ * by a rebase merge, or a squash commit whose message repeats the trailer, has a parent outside that chain, so its
+ * tree — a merge with the team's changes — is never taken for a pristine render.
+ */
+async function pristineRenders(repoDir: string): Promise<PristineRender[]> {
+  const format = `%H%x1f%P%x1f%ct%x1f%(trailers:key=${PRISTINE_RENDER_TRAILER},valueonly,separator=%x2C)`;
+  const log = async (...revisions: string[]) =>
+    (
+      await git(
+        ['log', '--topo-order', '-z', `--format=${format}`, ...revisions],
+        { cwd: repoDir },
+      )
+    ).stdout
+      .split('\0')
+      .filter(entry => entry.trim())
+      .map(entry => {
+        const [commit, parents, time, versions] = entry.trim().split('\x1f');
+        return {
+          commit,
+          parents: parents ? parents.split(' ') : [],
+          time: Number(time),
+          version: versions?.split(',')[0]?.trim() || undefined,
+        };
+      });
+  const tags = new Map<string, string>();
+  const listed = await git(
     [
-      'log',
-      '--topo-order',
-      '-z',
-      `--format=%H %(trailers:key=${PRISTINE_RENDER_TRAILER},valueonly,separator=%x2C)`,
-      'HEAD',
+      'for-each-ref',
+      '--format=%(objectname) %(refname:strip=2)',
+      `refs/tags/${PRISTINE_TAG_PREFIX}`,
     ],
     { cwd: repoDir },
   );
-  for (const entry of stdout.split('\0')) {
-    const [oid, ...rest] = entry.trim().split(' ');
-    const version = rest.join(' ').trim().split(',')[0]?.trim();
-    if (oid && version) return { commit: oid, version };
+  for (const line of listed.stdout.split('\n').filter(Boolean)) {
+    const [oid, name] = line.split(' ');
+    const commit = (
+      await git(['rev-parse', `${oid}^{commit}`], { cwd: repoDir })
+    ).stdout.trim();
+    if (!tags.has(commit)) tags.set(commit, name);
   }
-  return undefined;
+  const fromHead = await log('HEAD');
+  const behindTags =
+    tags.size > 0 ? await log(...tags.keys(), '--not', 'HEAD') : [];
+  const reachable = new Set(fromHead.map(c => c.commit));
+  const all = [...fromHead, ...behindTags];
+  const byOid = new Map(all.map(c => [c.commit, c]));
+  const genuine = new Map<string, boolean>();
+  // Parents come after their children in topological order: decide from the oldest up.
+  const isGenuine = (oid: string): boolean => {
+    const known = genuine.get(oid);
+    if (known !== undefined) return known;
+    const c = byOid.get(oid);
+    const result =
+      !!c?.version &&
+      (c.parents.length === 0 ||
+        (c.parents.length === 1 && isGenuine(c.parents[0])));
+    genuine.set(oid, result);
+    return result;
+  };
+  for (const c of [...all].reverse()) isGenuine(c.commit);
+  return all
+    .filter(c => genuine.get(c.commit))
+    .map(c => ({
+      commit: c.commit,
+      version: c.version!,
+      time: c.time,
+      reachable: reachable.has(c.commit),
+      tag: tags.get(c.commit),
+    }));
+}
+
+/**
+ * The merge base: the pristine render of the template version HEAD records in its answers file.
+ * 1. The newest one in the history of HEAD (the first render; an update merged with a merge commit).
+ * 2. Else the newest tagged one whose answers equal HEAD's (the update was squash- or rebase-merged, so its
+ *    pristine render is reachable only through its tag), else the newest tagged one of that version.
+ * 3. Else the newest pristine render in the history of HEAD, whatever its version (a repository updated by a
+ *    release that did not tag its renders).
+ */
+async function findBase(
+  repoDir: string,
+  head: string,
+  headRef: string,
+  headAnswers: Answers,
+) {
+  const renders = await pristineRenders(repoDir);
+  const recorded = headAnswers.packageVersion;
+  const where = headRef === 'HEAD' ? 'HEAD' : headRef;
+  const inHistory = renders.filter(r => r.reachable);
+  const exact = inHistory.find(r => r.version === recorded);
+  if (exact) {
+    return {
+      ...exact,
+      source: 'history' as const,
+      description: `Base: the pristine render ${short(exact.commit)} (version ${
+        exact.version
+      }) in the history of ${where}.`,
+    };
+  }
+  const tagged = renders
+    .filter(r => !r.reachable && r.tag && r.version === recorded)
+    .sort((a, b) => b.time - a.time);
+  if (tagged.length > 0) {
+    const headText = await answersAt(repoDir, head);
+    let chosen = tagged[0];
+    for (const candidate of tagged) {
+      if (sameAnswers(headText, await answersAt(repoDir, candidate.commit))) {
+        chosen = candidate;
+        break;
+      }
+    }
+    return {
+      ...chosen,
+      source: 'tag' as const,
+      description: `Base: the pristine render ${short(
+        chosen.commit,
+      )} (version ${chosen.version}), found by its tag ${
+        chosen.tag
+      }: ${where} records version ${recorded}, whose update reached it by a squash or rebase merge, so that render is not in its history.`,
+    };
+  }
+  const newest = inHistory[0];
+  if (!newest) return undefined;
+  return {
+    ...newest,
+    source: 'history' as const,
+    description: `Base: the newest pristine render in the history of ${where}, ${short(
+      newest.commit,
+    )} (version ${
+      newest.version
+    }); no pristine render of version ${recorded}, which ${where} records, was found in its history or under a ${PRISTINE_TAG_PREFIX} tag.`,
+  };
 }
 
 async function identity(
@@ -283,7 +424,7 @@ export async function updateRepository(
   const { head, headRef } = await headOf(repoDir);
   await refuseDirty(repoDir);
   const answers = await recordedAnswers(repoDir, head);
-  const base = await lastPristineRender(repoDir);
+  const base = await findBase(repoDir, head, headRef, answers);
   if (!base) {
     throw refuse(
       repoDir,
@@ -364,6 +505,8 @@ export async function updateRepository(
       head,
       headRef,
       base: base.commit,
+      baseSource: base.source,
+      baseDescription: base.description,
     };
     if (upToDate) {
       return {
@@ -376,7 +519,9 @@ export async function updateRepository(
           base.commit,
         )} (version ${
           base.version
-        }) that ${headRef} builds on, so there is nothing to merge; nothing was written.`,
+        }) that ${headRef} builds on, so there is nothing to merge; nothing was written. ${
+          base.description
+        }`,
       };
     }
 
@@ -413,10 +558,28 @@ export async function updateRepository(
       )
     ).stdout.trim();
 
+    // The merge base must be the chosen pristine render, which after a squash or rebase merge is not an
+    // ancestor of HEAD (so not git's own merge base), and git before 2.40 cannot be told a base
+    // (merge-tree --merge-base). So the merge runs on HEAD's tree committed on top of the base: that commit and
+    // the new pristine render have exactly the base as their merge base. The merge commit itself has HEAD as
+    // its first parent.
+    const oursOnBase = (
+      await git(
+        [
+          'commit-tree',
+          `${head}^{tree}`,
+          '-p',
+          base.commit,
+          '-m',
+          `${headRef} on the base`,
+        ],
+        { ...inClone, env: commitEnv },
+      )
+    ).stdout.trim();
     // Named refs only so that conflict markers say where each side comes from.
     const oursLabel = headRef === 'HEAD' ? 'detached-HEAD' : headRef;
     const theirsLabel = `template-${toVersion}`;
-    await git(['update-ref', `refs/heads/${oursLabel}`, head], inClone);
+    await git(['update-ref', `refs/heads/${oursLabel}`, oursOnBase], inClone);
     await git(
       ['update-ref', `refs/heads/${theirsLabel}`, pristineCommit],
       inClone,
@@ -487,12 +650,20 @@ export async function updateRepository(
         return acc;
       }, []);
 
+    const pristineTag = `${PRISTINE_TAG_PREFIX}${toVersion}-${short(
+      pristineCommit,
+    )}`;
     if (!dryRun) {
       await git(
         ['update-ref', 'refs/heads/microservice-update-result', mergeCommit],
         inClone,
       );
-      // The only write into the repository: a new branch (fetch refuses to move an existing one).
+      await git(
+        ['update-ref', `refs/tags/${pristineTag}`, pristineCommit],
+        inClone,
+      );
+      // The only write into the repository: a new branch and the pristine render's tag, in one fetch that
+      // refuses to move an existing ref.
       await git(
         [
           'fetch',
@@ -501,6 +672,7 @@ export async function updateRepository(
           '--no-write-fetch-head',
           clone,
           `refs/heads/microservice-update-result:refs/heads/${branchName}`,
+          `refs/tags/${pristineTag}:refs/tags/${pristineTag}`,
         ],
         { cwd: repoDir },
       );
@@ -508,22 +680,22 @@ export async function updateRepository(
 
     const status = conflicts.length > 0 ? 'conflicts' : 'updated';
     const where = dryRun
-      ? `would create branch ${branchName}`
-      : `created branch ${branchName}`;
-    const summary =
+      ? `would create branch ${branchName} and tag ${pristineTag}`
+      : `created branch ${branchName} and tag ${pristineTag}`;
+    const next =
       status === 'updated'
-        ? `Template version ${base.version} → ${toVersion}: ${where} with the pristine render and its merge into ${headRef}, changing ${changes.length} file(s) without conflicts. ${headRef} is unchanged; review and merge the branch (with a merge commit, so the pristine render stays in the history).`
-        : `Template version ${
-            base.version
-          } → ${toVersion}: ${where} with the pristine render and its merge into ${headRef}; ${
+        ? `changing ${changes.length} file(s) without conflicts. ${headRef} is unchanged; review and merge the branch (with any merge strategy: the tag keeps the pristine render for the next update).`
+        : `${
             conflicts.length
           } file(s) changed by both the template and this repository hold conflict markers: ${conflicts.join(
             ', ',
-          )}. ${headRef} is unchanged; check out the branch, resolve the markers, commit, then merge it (with a merge commit).`;
+          )}. ${headRef} is unchanged; check out the branch, resolve the markers, commit, then merge it.`;
+    const summary = `Template version ${base.version} → ${toVersion}: ${where} with the pristine render and its merge into ${headRef}, ${next} ${base.description}`;
     return {
       ...common,
       status,
       branchName,
+      pristineTag: dryRun ? undefined : pristineTag,
       pristineCommit,
       mergeCommit,
       conflicts,

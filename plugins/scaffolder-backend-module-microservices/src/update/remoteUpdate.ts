@@ -1,0 +1,443 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ForwardedError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  DefaultGithubCredentialsProvider,
+  DefaultGitlabCredentialsProvider,
+  type ScmIntegrationRegistry,
+} from '@backstage/integration';
+import { Gitlab } from '@gitbeaker/rest';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Octokit } from 'octokit';
+import type { RepositoryLocation } from '../scm/repositoryLocation';
+import { git, GitError } from './git';
+import { proposal } from './proposal';
+import { scmLocation } from './scmRepository';
+import {
+  PRISTINE_TAG_PREFIX,
+  updateRepository,
+  type UpdateResult,
+} from './updateRepository';
+
+export interface RemoteUpdateOptions {
+  /** RepoUrlPicker form (`github.com?owner=o&repo=r`) or the repository's https URL. */
+  repoUrl: string;
+  integrations: ScmIntegrationRegistry;
+  /** A user's token (RepoUrlPicker's requestUserCredentials); default: the integration's credentials. */
+  token?: string;
+  branchName?: string;
+  skeletonRoot?: string;
+  /** Who the two commits are by. */
+  author?: { name: string; email: string };
+  /** Clone and work the update out, but push nothing and open nothing. */
+  dryRun?: boolean;
+  logger?: LoggerService;
+}
+
+export interface RemoteUpdateResult extends UpdateResult {
+  repository: {
+    type: 'github' | 'gitlab';
+    /** `owner/repo` (GitLab: the project's full path). */
+    fullName: string;
+    webUrl: string;
+    defaultBranch: string;
+  };
+  /** The pull/merge request opened from the update branch. */
+  pullRequest?: { number: number; url: string };
+}
+
+interface Repository {
+  cloneUrl: string;
+  webUrl: string;
+  defaultBranch: string;
+  /** False when the provider says the token cannot push; undefined when it does not say. */
+  canPush?: boolean;
+}
+
+/** The provider's REST API, as much of it as an update needs. */
+interface ScmApi {
+  gitUsername: string;
+  repository(): Promise<Repository>;
+  openProposal(request: {
+    branch: string;
+    base: string;
+    title: string;
+    description: string;
+  }): Promise<{ number: number; url: string }>;
+}
+
+/** A REST failure's HTTP status, from Octokit's RequestError or Gitbeaker's GitbeakerRequestError. */
+function httpStatus(error: unknown): number | undefined {
+  const e = error as {
+    status?: unknown;
+    cause?: { response?: { status?: unknown } };
+  };
+  if (typeof e?.status === 'number') return e.status;
+  const status = e?.cause?.response?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** What a provider said, e.g. GitHub's `Validation Failed: A pull request already exists`. */
+function apiMessage(error: unknown): string {
+  const e = error as {
+    message?: string;
+    cause?: { description?: unknown };
+  };
+  const description = e?.cause?.description;
+  if (typeof description === 'string' && description) return description;
+  if (description && typeof description === 'object')
+    return JSON.stringify(description);
+  return (e?.message ?? String(error)).split('\n')[0];
+}
+
+/** The token to use: the user's, else the integration's (a GitHub App installation or token, a GitLab token). */
+async function scmToken(
+  location: RepositoryLocation,
+  integrations: ScmIntegrationRegistry,
+  userToken?: string,
+): Promise<{ token: string; kind: 'user' | 'integration' }> {
+  if (userToken) return { token: userToken, kind: 'user' };
+  const url = `https://${location.host}/${location.owner}/${location.repo}`;
+  let token: string | undefined;
+  try {
+    token =
+      location.type === 'github'
+        ? (
+            await DefaultGithubCredentialsProvider.fromIntegrations(
+              integrations,
+            ).getCredentials({ url })
+          ).token
+        : (
+            await DefaultGitlabCredentialsProvider.fromIntegrations(
+              integrations,
+            ).getCredentials({ url })
+          ).token;
+  } catch (error) {
+    throw new ForwardedError(
+      `repoUrl: could not get credentials for ${url} from the ${location.type} integration for ${location.host}`,
+      error,
+    );
+  }
+  if (!token) {
+    throw new InputError(
+      `repoUrl: no credentials for ${location.host}: sign in to ${
+        location.type
+      } in the form, or configure a token${
+        location.type === 'github' ? ' or a GitHub App' : ''
+      } for it under integrations.${location.type} in app-config.yaml`,
+    );
+  }
+  return { token, kind: 'integration' };
+}
+
+function githubApi(
+  location: RepositoryLocation,
+  integrations: ScmIntegrationRegistry,
+  token: string,
+): ScmApi {
+  const config = integrations.github.byHost(location.host)?.config;
+  const octokit = new Octokit({
+    auth: token,
+    baseUrl: config?.apiBaseUrl ?? 'https://api.github.com',
+  });
+  const { owner, repo } = location;
+  return {
+    gitUsername: 'x-access-token',
+    async repository() {
+      const { data } = await octokit.rest.repos.get({ owner, repo });
+      return {
+        cloneUrl: data.clone_url,
+        webUrl: data.html_url,
+        defaultBranch: data.default_branch,
+        canPush: data.permissions ? data.permissions.push : undefined,
+      };
+    },
+    async openProposal({ branch, base, title, description }) {
+      const { data } = await octokit.rest.pulls.create({
+        owner,
+        repo,
+        head: branch,
+        base,
+        title,
+        body: description,
+      });
+      return { number: data.number, url: data.html_url };
+    },
+  };
+}
+
+function gitlabApi(
+  location: RepositoryLocation,
+  integrations: ScmIntegrationRegistry,
+  token: { token: string; kind: 'user' | 'integration' },
+): ScmApi {
+  const config = integrations.gitlab.byHost(location.host)?.config;
+  const client = new Gitlab({
+    host: config?.baseUrl ?? `https://${location.host}`,
+    // A user's token comes from GitLab's OAuth sign-in; an integration's is a personal/project/group token.
+    ...(token.kind === 'user'
+      ? { oauthToken: token.token }
+      : { token: token.token }),
+  });
+  const project = `${location.owner}/${location.repo}`;
+  return {
+    gitUsername: 'oauth2',
+    async repository() {
+      const data = (await client.Projects.show(project)) as {
+        http_url_to_repo: string;
+        web_url: string;
+        default_branch?: string | null;
+        permissions?: {
+          project_access?: { access_level: number } | null;
+          group_access?: { access_level: number } | null;
+        };
+      };
+      const levels = [
+        data.permissions?.project_access?.access_level,
+        data.permissions?.group_access?.access_level,
+      ].filter((l): l is number => typeof l === 'number');
+      return {
+        cloneUrl: data.http_url_to_repo,
+        webUrl: data.web_url,
+        defaultBranch: data.default_branch || 'main',
+        // Developer (30) is the least role that pushes branches; no access entry at all says nothing.
+        canPush: levels.length > 0 ? Math.max(...levels) >= 30 : undefined,
+      };
+    },
+    async openProposal({ branch, base, title, description }) {
+      const data = (await client.MergeRequests.create(
+        project,
+        branch,
+        base,
+        title,
+        { description, removeSourceBranch: true },
+      )) as { iid: number; web_url: string };
+      return { number: data.iid, url: data.web_url };
+    },
+  };
+}
+
+/** Git's settings for talking to the remote with a token: an HTTP header from the environment, never the URL. */
+function authEnv(auth: {
+  username: string;
+  password: string;
+}): Record<string, string> {
+  const basic = Buffer.from(`${auth.username}:${auth.password}`).toString(
+    'base64',
+  );
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'http.extraHeader',
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
+}
+
+/**
+ * Updates a generated repository on GitHub or GitLab: clones it with its history and its pristine-render tags,
+ * works the update out exactly as for a local repository (a pristine-render commit on the base, the merge of it
+ * into the default branch), pushes the branch and the new pristine render's tag in one atomic push, and opens a
+ * pull/merge request from that branch through the provider's REST API. If the request cannot be opened, the
+ * branch and the tag are deleted again: no branch without its request, no request without its branch.
+ */
+export async function updateRemoteRepository(
+  options: RemoteUpdateOptions,
+): Promise<RemoteUpdateResult> {
+  const { integrations, logger } = options;
+  const location = scmLocation(options.repoUrl, integrations);
+  const fullName = `${location.owner}/${location.repo}`;
+  const token = await scmToken(location, integrations, options.token);
+  const api =
+    location.type === 'github'
+      ? githubApi(location, integrations, token.token)
+      : gitlabApi(location, integrations, token);
+  const kind = location.type === 'github' ? 'pull request' : 'merge request';
+
+  let remote: Repository;
+  try {
+    remote = await api.repository();
+  } catch (error) {
+    const status = httpStatus(error);
+    if (status === 401) {
+      throw new NotAllowedError(
+        `repoUrl: ${location.host} refused the ${
+          token.kind
+        }'s token (401 ${apiMessage(error)})`,
+      );
+    }
+    if (status === 403 || status === 404) {
+      throw new NotFoundError(
+        `repoUrl: ${fullName} on ${
+          location.host
+        } does not exist or this token cannot read it (${status} ${apiMessage(
+          error,
+        )})`,
+      );
+    }
+    throw new ForwardedError(
+      `repoUrl: could not read ${fullName} from ${location.host}`,
+      error,
+    );
+  }
+  if (remote.canPush === false) {
+    throw new NotAllowedError(
+      `repoUrl: the token can read ${fullName} but not push to it (${
+        location.type === 'github'
+          ? 'it needs write access to the repository contents'
+          : 'it needs the Developer role or higher'
+      }); nothing was pushed`,
+    );
+  }
+  const repository = {
+    type: location.type as 'github' | 'gitlab',
+    fullName,
+    webUrl: remote.webUrl,
+    defaultBranch: remote.defaultBranch,
+  };
+
+  const auth = authEnv({ username: api.gitUsername, password: token.token });
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'microservice-remote-'));
+  try {
+    const repoDir = path.join(work, 'repo');
+    logger?.info(`Cloning ${remote.cloneUrl} (${remote.defaultBranch})`);
+    try {
+      await git(
+        [
+          'clone',
+          '--quiet',
+          '--single-branch',
+          '--branch',
+          remote.defaultBranch,
+          '--',
+          remote.cloneUrl,
+          repoDir,
+        ],
+        { cwd: work, env: auth },
+      );
+      // The pristine renders of earlier updates, kept by their tags whichever way the updates were merged.
+      await git(
+        [
+          'fetch',
+          '--quiet',
+          '--no-write-fetch-head',
+          'origin',
+          `+refs/tags/${PRISTINE_TAG_PREFIX}*:refs/tags/${PRISTINE_TAG_PREFIX}*`,
+        ],
+        { cwd: repoDir, env: auth },
+      );
+    } catch (error) {
+      throw new ForwardedError(`Could not clone ${remote.cloneUrl}`, error);
+    }
+    let result: UpdateResult;
+    try {
+      result = await updateRepository({
+        repoDir,
+        branchName: options.branchName,
+        integrations,
+        skeletonRoot: options.skeletonRoot,
+        author: options.author,
+        dryRun: options.dryRun,
+        logger,
+      });
+    } catch (error) {
+      // Refusals name the clone's temporary directory; name the repository instead.
+      if (error instanceof InputError) {
+        throw new InputError(
+          error.message
+            .split(repoDir)
+            .join(`${fullName} (${remote.defaultBranch})`),
+        );
+      }
+      throw error;
+    }
+    const renamed = { ...result, repoDir: remote.webUrl };
+    if (options.dryRun || result.status === 'up-to-date') {
+      return { ...renamed, repository };
+    }
+
+    const branch = result.branchName!;
+    const tag = result.pristineTag!;
+    const onRemote = await git(
+      ['ls-remote', '--heads', 'origin', `refs/heads/${branch}`],
+      { cwd: repoDir, env: auth },
+    );
+    if (onRemote.stdout.trim()) {
+      throw new InputError(
+        `branchName: '${branch}' already exists on ${fullName} (an earlier update's ${kind}?); merge or delete it, or choose another branch name; nothing was pushed`,
+      );
+    }
+    const refs = [`refs/heads/${branch}`, `refs/tags/${tag}`];
+    logger?.info(`Pushing ${branch} and ${tag} to ${remote.cloneUrl}`);
+    try {
+      await git(
+        [
+          'push',
+          '--atomic',
+          '--quiet',
+          'origin',
+          ...refs.map(ref => `${ref}:${ref}`),
+        ],
+        { cwd: repoDir, env: auth },
+      );
+    } catch (error) {
+      throw new NotAllowedError(
+        `${fullName}: the remote refused the push of branch ${branch} and tag ${tag} — ${
+          (error as GitError).message
+        }. Nothing was pushed (the push is atomic). The token must be allowed to push (${
+          location.type === 'github'
+            ? 'contents: write'
+            : 'the Developer role, write_repository or api scope'
+        }), and no branch protection, ruleset or push rule may cover '${branch}' or tags '${PRISTINE_TAG_PREFIX}*'.`,
+      );
+    }
+
+    const text = proposal(result);
+    try {
+      const pullRequest = await api.openProposal({
+        branch,
+        base: remote.defaultBranch,
+        title: text.title,
+        description: text.description,
+      });
+      logger?.info(`Opened ${kind} ${pullRequest.url}`);
+      return { ...renamed, repository, pullRequest };
+    } catch (error) {
+      // No branch without its request: take back what was pushed.
+      const undone = await git(
+        [
+          'push',
+          '--atomic',
+          '--quiet',
+          'origin',
+          ...refs.map(ref => `:${ref}`),
+        ],
+        { cwd: repoDir, env: auth },
+      ).then(
+        () => `the branch ${branch} and the tag ${tag} were deleted again`,
+        (undo: Error) =>
+          `deleting the pushed branch ${branch} and tag ${tag} failed too (${undo.message}); delete them by hand`,
+      );
+      const status = httpStatus(error);
+      const message = `${fullName}: could not open the ${kind} from ${branch} into ${
+        remote.defaultBranch
+      } (${status ?? 'error'} ${apiMessage(error)})`;
+      if (status === 401 || status === 403) {
+        throw new NotAllowedError(
+          `${message} — the token may push but not open ${kind}s (${
+            location.type === 'github'
+              ? 'it needs pull-requests: write'
+              : 'it needs the api scope'
+          }); ${undone}`,
+        );
+      }
+      throw new ForwardedError(`${message}; ${undone}`, error);
+    }
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
