@@ -19,7 +19,7 @@ export interface ApiRequest {
 export type ApiHandler = (
   request: ApiRequest,
   server: GitServer,
-) => { status: number; body: unknown } | undefined;
+) => { status: number; body: unknown; contentType?: string } | undefined;
 
 export interface GitServer {
   /** `http://127.0.0.1:<port>`: git repositories at `/<owner>/<name>.git`, the REST API under `/api/`. */
@@ -119,8 +119,12 @@ export async function startGitServer(options: {
           body: { message: 'Not Found' },
         }
       : { status: 401, body: { message: 'Bad credentials' } };
-    res.writeHead(answer.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(answer.body));
+    // A content type given with a string body sends it as it is (a raw file); anything else is JSON.
+    const raw = 'contentType' in answer && answer.contentType !== undefined;
+    res.writeHead(answer.status, {
+      'content-type': raw ? answer.contentType : 'application/json',
+    });
+    res.end(raw ? String(answer.body) : JSON.stringify(answer.body));
   };
 
   const handleGit = (

@@ -36,7 +36,7 @@ export interface FakeScmOptions {
   noProposalTokens?: string[];
 }
 
-type Answer = { status: number; body: unknown } | undefined;
+type Answer = ReturnType<ApiHandler>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // GitHub: the operations of api.github.com's OpenAPI description.
@@ -77,14 +77,12 @@ function githubOperations() {
     const segments = template.split('/').filter(Boolean);
     const pattern = new RegExp(
       `^${segments
-        .map(
-          s =>
-            `/${
-              /^\{.+\}$/.test(s)
-                ? '[^/]+'
-                : s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-            }`,
-        )
+        .map(s => {
+          // `{path}` (a file in a repository) spans segments; other parameters are one segment.
+          if (s === '{path}') return '/.+';
+          if (/^\{.+\}$/.test(s)) return '/[^/]+';
+          return `/${s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}`;
+        })
         .join('')}$`,
     );
     for (const method of ['get', 'post', 'put', 'patch', 'delete']) {
@@ -215,6 +213,23 @@ export function fakeGithub(options: FakeScmOptions = {}): FakeScm {
       if (!git.hasRef(`${m[1]}/${m[2]}.git`, 'HEAD'))
         return { status: 404, body: { message: 'Not Found' } };
       return { status: 200, body: repoJson(git, m[1], m[2], token) };
+    }
+    m = /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/.exec(path);
+    if (method === 'GET' && m) {
+      // What the catalog's GitHub URL reader asks for (Accept: application/vnd.github.v3.raw): the raw file.
+      try {
+        return {
+          status: 200,
+          body: git.git(
+            `${m[1]}/${m[2]}.git`,
+            'show',
+            `${request.query.ref ?? 'HEAD'}:${decodeURIComponent(m[3])}`,
+          ),
+          contentType: 'application/vnd.github.v3.raw',
+        };
+      } catch {
+        return { status: 404, body: { message: 'Not Found' } };
+      }
     }
     m = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path);
     if (method === 'POST' && m) {
@@ -363,6 +378,14 @@ const GITLAB_ENDPOINTS: GitlabEndpoint[] = [
     optional: ['license', 'statistics', 'with_custom_attributes'],
   },
   {
+    // https://docs.gitlab.com/api/repository_files/#get-raw-file-from-repository
+    method: 'GET',
+    pattern: /^\/projects\/[^/]+\/repository\/files\/[^/]+\/raw$/,
+    name: 'GET /projects/:id/repository/files/:file_path/raw',
+    required: [],
+    optional: ['ref', 'lfs'],
+  },
+  {
     // https://docs.gitlab.com/api/merge_requests/#create-mr
     method: 'POST',
     pattern: /^\/projects\/[^/]+\/merge_requests$/,
@@ -454,6 +477,23 @@ export function fakeGitlab(options: FakeScmOptions = {}): FakeScm {
       if (!git.hasRef(`${fullPath}.git`, 'HEAD'))
         return { status: 404, body: { message: '404 Project Not Found' } };
       return { status: 200, body: projectJson(git, fullPath, token) };
+    }
+    m = /^\/projects\/([^/]+)\/repository\/files\/([^/]+)\/raw$/.exec(path);
+    if (method === 'GET' && m) {
+      // What the catalog's GitLab URL reader asks for: the raw file.
+      try {
+        return {
+          status: 200,
+          body: git.git(
+            `${decodeURIComponent(m[1])}.git`,
+            'show',
+            `${request.query.ref ?? 'HEAD'}:${decodeURIComponent(m[2])}`,
+          ),
+          contentType: 'text/plain',
+        };
+      } catch {
+        return { status: 404, body: { message: '404 File Not Found' } };
+      }
     }
     m = /^\/projects\/([^/]+)\/merge_requests$/.exec(path);
     if (method === 'POST' && m) {
