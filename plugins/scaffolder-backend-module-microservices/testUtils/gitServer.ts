@@ -13,6 +13,8 @@ export interface ApiRequest {
   body: any;
   /** The token the request presented (already known to the server). */
   token: string;
+  /** How it was presented: `Authorization: token …`, `Authorization: Bearer …` or GitLab's `PRIVATE-TOKEN`. */
+  scheme: 'token' | 'bearer' | 'private-token' | 'none';
 }
 
 /** What the test's API handler answers; undefined for a route it does not serve (404). */
@@ -102,15 +104,19 @@ export async function startGitServer(options: {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const authorization = req.headers.authorization ?? '';
-    const presented =
-      /^(?:token|Bearer) (.+)$/.exec(authorization)?.[1] ??
-      String(req.headers['private-token'] ?? '');
+    const header = /^(token|Bearer) (.+)$/.exec(authorization);
+    const privateToken = req.headers['private-token'];
+    const presented = header?.[2] ?? String(privateToken ?? '');
+    let scheme: ApiRequest['scheme'] = 'none';
+    if (header) scheme = header[1] === 'token' ? 'token' : 'bearer';
+    else if (privateToken) scheme = 'private-token';
     const request: ApiRequest = {
       method: req.method ?? 'GET',
       path: pathname,
       query: Object.fromEntries(search),
       body: text ? JSON.parse(text) : undefined,
       token: presented,
+      scheme,
     };
     apiRequests.push(request);
     const answer = tokens[presented]

@@ -34,6 +34,13 @@ export interface ProposalRecord {
 export interface FakeScmOptions {
   readOnlyTokens?: string[];
   noProposalTokens?: string[];
+  /**
+   * GitHub App installation tokens: GitHub reports `permissions.push: false` for them (the field describes a
+   * user), although they may push.
+   */
+  appTokens?: string[];
+  /** The origin clone URLs name; default the git server's. A test may change it to play a misconfigured host. */
+  cloneOrigin?: string;
 }
 
 type Answer = ReturnType<ApiHandler>;
@@ -185,12 +192,15 @@ export function fakeGithub(options: FakeScmOptions = {}): FakeScm {
     full_name: `${owner}/${name}`,
     private: true,
     default_branch: 'main',
-    clone_url: `${git.baseUrl}/${owner}/${name}.git`,
+    clone_url: `${options.cloneOrigin ?? git.baseUrl}/${owner}/${name}.git`,
     html_url: `${git.baseUrl}/${owner}/${name}`,
     permissions: {
       admin: false,
       maintain: false,
-      push: !options.readOnlyTokens?.includes(token),
+      push: !(
+        options.readOnlyTokens?.includes(token) ||
+        options.appTokens?.includes(token)
+      ),
       triage: true,
       pull: true,
     },
@@ -443,7 +453,7 @@ export function fakeGitlab(options: FakeScmOptions = {}): FakeScm {
     id: projects.get(fullPath) ?? 0,
     path_with_namespace: fullPath,
     default_branch: 'main',
-    http_url_to_repo: `${git.baseUrl}/${fullPath}.git`,
+    http_url_to_repo: `${options.cloneOrigin ?? git.baseUrl}/${fullPath}.git`,
     web_url: `${git.baseUrl}/${fullPath}`,
     permissions: {
       project_access: {

@@ -53,7 +53,7 @@ export type ServiceUpdateOutput = {
   branchName?: string;
   conflicts: string[];
   changedFiles: string[];
-  baseSource: 'history' | 'tag';
+  baseSource: 'history' | 'tag' | 'fallback';
   baseDescription: string;
   pristineCommit?: string;
   pristineTag?: string;
@@ -191,9 +191,9 @@ export function createServiceUpdateAction(options: {
             description: 'Files the branch changes against HEAD',
           }),
         baseSource: z =>
-          z.enum(['history', 'tag'], {
+          z.enum(['history', 'tag', 'fallback'], {
             description:
-              "Where the base pristine render was found: in HEAD's history, or by its tag (after a squash or rebase merge)",
+              "Where the base pristine render was found: in HEAD's history, by its tag (after a squash or rebase merge), or a fallback (no render of HEAD's version found)",
           }),
         baseDescription: z =>
           z.string({ description: 'Which base, and how it was found' }),
@@ -292,7 +292,11 @@ export function createServiceUpdateAction(options: {
             } file(s): ${result.conflicts.join(', ')}`,
           );
         }
-        ctx.logger.info(result.baseDescription);
+        if (result.baseSource === 'fallback') {
+          ctx.logger.warn(result.baseDescription);
+        } else {
+          ctx.logger.info(result.baseDescription);
+        }
         ctx.logger.info(result.summary);
       };
       // A retried task does not push or propose twice: the result is kept with the task.

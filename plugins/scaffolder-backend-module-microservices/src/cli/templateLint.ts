@@ -413,6 +413,10 @@ export async function startSandbox() {
  */
 async function startSandboxScm(seeded: string) {
   const ensure = (server: GitServer, fullPath: string) => {
+    // Owner and repository names only: nothing outside the server's folder.
+    if (!/^[\w.-]+(\/[\w.-]+)+$/.test(fullPath) || fullPath.includes('..')) {
+      return undefined;
+    }
     const [owner, ...rest] = fullPath.split('/');
     const name = rest.join('/');
     const bare = path.join(server.root, `${fullPath}.git`);
@@ -428,6 +432,7 @@ async function startSandboxScm(seeded: string) {
       const github = /^\/api\/v3\/repos\/([^/]+)\/([^/]+)$/.exec(route);
       if (method === 'GET' && github) {
         const repo = ensure(server, `${github[1]}/${github[2]}`);
+        if (!repo) return undefined;
         return {
           status: 200,
           body: {
@@ -443,6 +448,7 @@ async function startSandboxScm(seeded: string) {
       const gitlab = /^\/api\/v4\/projects\/([^/]+)$/.exec(route);
       if (method === 'GET' && gitlab) {
         const repo = ensure(server, decodeURIComponent(gitlab[1]));
+        if (!repo) return undefined;
         return {
           status: 200,
           body: {

@@ -10,7 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { copySkeletons } from '../../testUtils/generatedRepository';
 import { startGitServer, type GitServer } from '../../testUtils/gitServer';
-import { fakeGithub, fakeGitlab, type FakeScm } from '../../testUtils/scmApi';
+import {
+  fakeGithub,
+  fakeGitlab,
+  type FakeScm,
+  type FakeScmOptions,
+} from '../../testUtils/scmApi';
 import {
   createAndPublishActions,
   runTemplate,
@@ -40,6 +45,7 @@ jest.setTimeout(120_000);
 const TOKEN = 'glpat-write-token-for-the-local-git-server';
 const READ_ONLY = 'read-only-token';
 const NO_PROPOSALS = 'push-but-no-proposals-token';
+const APP_TOKEN = 'ghs_installation-token-of-a-github-app';
 const NOTE = 'Makefile';
 
 type Provider = 'github' | 'gitlab';
@@ -48,6 +54,7 @@ type Provider = 'github' | 'gitlab';
 interface World {
   server: GitServer;
   fake: FakeScm;
+  fakeOptions: FakeScmOptions;
   provider: Provider;
   integrations: ScmIntegrationRegistry;
   config: ConfigReader;
@@ -61,19 +68,20 @@ interface World {
 const worlds: World[] = [];
 
 async function createService(provider: Provider, name: string) {
+  const fakeOptions: FakeScmOptions = {
+    readOnlyTokens: [READ_ONLY],
+    noProposalTokens: [NO_PROPOSALS],
+    appTokens: [APP_TOKEN],
+  };
   const fake =
-    provider === 'github'
-      ? fakeGithub({
-          readOnlyTokens: [READ_ONLY],
-          noProposalTokens: [NO_PROPOSALS],
-        })
-      : fakeGitlab({
-          readOnlyTokens: [READ_ONLY],
-          noProposalTokens: [NO_PROPOSALS],
-        });
+    provider === 'github' ? fakeGithub(fakeOptions) : fakeGitlab(fakeOptions);
   const server = await startGitServer({
     token: TOKEN,
-    tokens: { [READ_ONLY]: 'read', [NO_PROPOSALS]: 'write' },
+    tokens: {
+      [READ_ONLY]: 'read',
+      [NO_PROPOSALS]: 'write',
+      [APP_TOKEN]: 'write',
+    },
     api: fake.api,
   });
   const integration =
@@ -105,6 +113,7 @@ async function createService(provider: Provider, name: string) {
   const world: World = {
     server,
     fake,
+    fakeOptions,
     provider,
     integrations,
     config,
@@ -353,6 +362,18 @@ describe.each(['github', 'gitlab'] as const)(
         expect(readme).toContain('On call: team A.');
         expect(fake.pullRequests).toHaveLength(2);
         expect(fake.violations).toEqual([]);
+        // The integration's token, as each provider's client sends it (GitLab: a personal/project token header).
+        expect(
+          new Set(
+            server.apiRequests
+              .filter(r => /\/(pulls|merge_requests)$/.test(r.path))
+              .map(r => `${r.scheme} ${r.token}`),
+          ),
+        ).toEqual(
+          new Set([
+            `${provider === 'github' ? 'token' : 'private-token'} ${TOKEN}`,
+          ]),
+        );
         // Backstage's publish:github sends one field GitHub's description of "create an organization
         // repository" does not list (GitHub ignores it); the update's own requests send none.
         expect(fake.undocumented).toEqual(
@@ -388,7 +409,7 @@ describe.each(['github', 'gitlab'] as const)(
             : {
                 status: 'conflicts',
                 fromVersion: '1.0.0',
-                baseSource: 'history',
+                baseSource: 'fallback',
                 conflicts: [ANSWERS_FILE, 'catalog-info.yaml', NOTE].sort(),
               },
         );
@@ -444,13 +465,19 @@ describe('remote updates refuse, and push nothing half-way', () => {
       world.repository,
       'GH006: Protected branch update failed for refs/heads/microservice-update/*.',
     );
-    try {
-      await expect(update()).rejects.toThrow(
-        /^acme\/refusals-api: the remote refused the push of branch microservice-update\/1\.1\.0-[0-9a-f]{7} and tag microservice\/pristine\/1\.1\.0-[0-9a-f]{7} — .*GH006: Protected branch update failed.*Nothing was pushed \(the push is atomic\)/,
-      );
-    } finally {
-      fs.rmSync(hook);
-    }
+    // The message quotes git, but never the token (nor its Basic encoding).
+    const message = await update().then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    fs.rmSync(hook);
+    expect(message).not.toContain(TOKEN);
+    expect(message).not.toContain(
+      Buffer.from(`x-access-token:${TOKEN}`).toString('base64'),
+    );
+    expect(message).toMatch(
+      /^acme\/refusals-api: the remote refused the push of branch microservice-update\/1\.1\.0-[0-9a-f]{7} and tag microservice\/pristine\/1\.1\.0-[0-9a-f]{7} — .*GH006: Protected branch update failed.*Nothing was pushed \(the push is atomic\)/,
+    );
     expect(refs()).toEqual(before);
     expect(world.fake.pullRequests).toEqual([]);
   });
@@ -540,12 +567,108 @@ describe('remote updates refuse, and push nothing half-way', () => {
     expect(world.fake.pullRequests).toEqual([]);
   });
 
-  it('then succeeds, and the request lists what it brings', async () => {
-    const result = await update();
+  it('a GitHub Enterprise integration without apiBaseUrl: the token never goes to api.github.com', async () => {
+    const enterprise = ScmIntegrations.fromConfig(
+      new ConfigReader({
+        integrations: {
+          github: [{ host: 'github.acme.internal', token: TOKEN }],
+        },
+      }),
+    );
+    await expect(
+      updateRemoteRepository({
+        repoUrl: 'github.acme.internal?owner=acme&repo=refusals-api',
+        integrations: enterprise,
+      }),
+    ).rejects.toThrow(
+      'repoUrl: the GitHub integration for github.acme.internal has no apiBaseUrl (integrations.github[].apiBaseUrl, e.g. https://github.acme.internal/api/v3)',
+    );
+  });
+
+  it('a clone URL on another host or over plain http elsewhere: the token is not sent there', async () => {
+    world.fakeOptions.cloneOrigin = 'http://mirror.example.com';
+    try {
+      await expect(update()).rejects.toThrow(
+        `repoUrl: ${world.server.host} gave the clone URL http://mirror.example.com/acme/refusals-api.git, which is neither https on ${world.server.host} nor the origin of its API (${world.server.baseUrl}); refusing to send the token there`,
+      );
+    } finally {
+      delete world.fakeOptions.cloneOrigin;
+    }
+  });
+
+  it("then succeeds with the integration's GitHub App token, which GitHub reports as push: false", async () => {
+    const before = refs();
+    const appIntegrations = ScmIntegrations.fromConfig(
+      new ConfigReader({
+        integrations: {
+          github: [
+            {
+              host: world.server.host,
+              apiBaseUrl: `${world.server.baseUrl}/api/v3`,
+              token: APP_TOKEN,
+            },
+          ],
+        },
+      }),
+    );
+    const result = await updateRemoteRepository({
+      repoUrl: world.repoUrl,
+      integrations: appIntegrations,
+      skeletonRoot: world.skeletons,
+    });
     expect(result.pullRequest?.number).toBe(1);
+    expect(world.fake.pullRequests[0]).toMatchObject({
+      token: APP_TOKEN,
+      head: result.branchName,
+    });
     expect(world.fake.pullRequests[0].body).toContain(
       'Template version 1.0.0 → 1.1.0',
     );
+    expect(refs()).toEqual(
+      [
+        ...before,
+        `refs/heads/${result.branchName}`,
+        `refs/tags/${result.pristineTag}`,
+      ].sort(),
+    );
     expect(world.fake.violations).toEqual([]);
+  });
+});
+
+describe('a re-render of the same version (an edited answers file), squash-merged', () => {
+  it("is the next base, found by its tag because its answers equal the repository's", async () => {
+    const world = await createService('github', 'rerender-api');
+    const git = (...args: string[]) =>
+      world.server.git(world.repository, ...args).trim();
+    const firstRender = git('rev-parse', 'main');
+    // The team edits a value in the answers; an update with the same release renders it.
+    teamCommit(world, ANSWERS_FILE, text =>
+      text.replace(
+        /description: Bills customers/g,
+        'description: Bills customers monthly',
+      ),
+    );
+    const rerender = await updateThroughTemplate(world);
+    expect(rerender).toMatchObject({
+      status: 'updated',
+      fromVersion: '1.0.0',
+      toVersion: '1.0.0',
+    });
+    mergeOnServer(world, rerender.branchName, 'squash');
+    // The next release changes the skeletons; HEAD records 1.0.0, of which there are two renders.
+    changeSkeleton(world, '1.0.0-next');
+    const next = await updateRemoteRepository({
+      repoUrl: world.repoUrl,
+      integrations: world.integrations,
+      skeletonRoot: world.skeletons,
+      dryRun: true,
+    });
+    expect(next).toMatchObject({
+      baseSource: 'tag',
+      base: rerender.pristineCommit,
+      conflicts: [],
+    });
+    expect(next.base).not.toBe(firstRender);
+    expect(next.changes.map(c => c.path)).toEqual([NOTE]);
   });
 });

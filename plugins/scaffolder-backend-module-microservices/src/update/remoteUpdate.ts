@@ -26,7 +26,7 @@ import {
 } from './updateRepository';
 
 export interface RemoteUpdateOptions {
-  /** RepoUrlPicker form (`github.com?owner=o&repo=r`) or the repository's https URL. */
+  /** RepoUrlPicker form: `github.com?owner=o&repo=r` (the CLI turns an https URL into it). */
   repoUrl: string;
   integrations: ScmIntegrationRegistry;
   /** A user's token (RepoUrlPicker's requestUserCredentials); default: the integration's credentials. */
@@ -140,11 +140,27 @@ function githubApi(
   location: RepositoryLocation,
   integrations: ScmIntegrationRegistry,
   token: string,
+  logger?: LoggerService,
 ): ScmApi {
-  const config = integrations.github.byHost(location.host)?.config;
+  const apiBaseUrl = integrations.github.byHost(location.host)?.config
+    .apiBaseUrl;
+  if (!apiBaseUrl) {
+    // Never fall back to api.github.com: the token belongs to another host.
+    throw new InputError(
+      `repoUrl: the GitHub integration for ${location.host} has no apiBaseUrl (integrations.github[].apiBaseUrl, e.g. https://${location.host}/api/v3)`,
+    );
+  }
   const octokit = new Octokit({
     auth: token,
-    baseUrl: config?.apiBaseUrl ?? 'https://api.github.com',
+    baseUrl: apiBaseUrl,
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => logger?.warn(message),
+      error: (message: string) => logger?.error(message),
+    },
+    // Fail with GitHub's answer rather than wait out a rate limit inside a task.
+    throttle: { onRateLimit: () => false, onSecondaryRateLimit: () => false },
   });
   const { owner, repo } = location;
   return {
@@ -166,6 +182,8 @@ function githubApi(
         base,
         title,
         body: description,
+        // Not retried: a retry after a lost response would find the request already open and fail.
+        request: { retries: 0 },
       });
       return { number: data.number, url: data.html_url };
     },
@@ -223,19 +241,48 @@ function gitlabApi(
   };
 }
 
-/** Git's settings for talking to the remote with a token: an HTTP header from the environment, never the URL. */
-function authEnv(auth: {
-  username: string;
-  password: string;
-}): Record<string, string> {
+/**
+ * Git's settings for talking to the remote with a token: an HTTP header from the environment, never the URL or
+ * the command line, sent only to the remote's origin, after any GIT_CONFIG_* settings the process already has.
+ */
+function authEnv(
+  origin: string,
+  auth: { username: string; password: string },
+): Record<string, string> {
   const basic = Buffer.from(`${auth.username}:${auth.password}`).toString(
     'base64',
   );
+  const count = Number(process.env.GIT_CONFIG_COUNT) || 0;
   return {
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'http.extraHeader',
-    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+    GIT_CONFIG_COUNT: String(count + 1),
+    [`GIT_CONFIG_KEY_${count}`]: `http.${origin}/.extraHeader`,
+    [`GIT_CONFIG_VALUE_${count}`]: `Authorization: Basic ${basic}`,
   };
+}
+
+/**
+ * The clone URL the API gave, accepted only where the token already goes: over https on the integration's host,
+ * or on the origin of the integration's API itself (which is how a self-hosted server or a local test server
+ * answers). Anywhere else — another host, plain http to another origin — the token would travel further.
+ */
+function checkedCloneUrl(
+  cloneUrl: string,
+  location: RepositoryLocation,
+  integrations: ScmIntegrationRegistry,
+): URL {
+  const api =
+    location.type === 'github'
+      ? integrations.github.byHost(location.host)?.config.apiBaseUrl
+      : integrations.gitlab.byHost(location.host)?.config.baseUrl;
+  const apiOrigin = api ? new URL(api).origin : undefined;
+  const url = new URL(cloneUrl);
+  const onHost = url.host === location.host && url.protocol === 'https:';
+  if (!onHost && url.origin !== apiOrigin) {
+    throw new InputError(
+      `repoUrl: ${location.host} gave the clone URL ${url.origin}${url.pathname}, which is neither https on ${location.host} nor the origin of its API (${apiOrigin}); refusing to send the token there`,
+    );
+  }
+  return url;
 }
 
 /**
@@ -254,7 +301,7 @@ export async function updateRemoteRepository(
   const token = await scmToken(location, integrations, options.token);
   const api =
     location.type === 'github'
-      ? githubApi(location, integrations, token.token)
+      ? githubApi(location, integrations, token.token, logger)
       : gitlabApi(location, integrations, token);
   const kind = location.type === 'github' ? 'pull request' : 'merge request';
 
@@ -284,7 +331,9 @@ export async function updateRemoteRepository(
       error,
     );
   }
-  if (remote.canPush === false) {
+  // GitHub reports `permissions.push` from a user's point of view: false for a GitHub App installation token
+  // that may push. Only a user's token is judged by it; the push itself decides for the integration's.
+  if (remote.canPush === false && token.kind === 'user' && !options.dryRun) {
     throw new NotAllowedError(
       `repoUrl: the token can read ${fullName} but not push to it (${
         location.type === 'github'
@@ -300,7 +349,11 @@ export async function updateRemoteRepository(
     defaultBranch: remote.defaultBranch,
   };
 
-  const auth = authEnv({ username: api.gitUsername, password: token.token });
+  const cloneUrl = checkedCloneUrl(remote.cloneUrl, location, integrations);
+  const auth = authEnv(cloneUrl.origin, {
+    username: api.gitUsername,
+    password: token.token,
+  });
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'microservice-remote-'));
   try {
     const repoDir = path.join(work, 'repo');
@@ -314,7 +367,7 @@ export async function updateRemoteRepository(
           '--branch',
           remote.defaultBranch,
           '--',
-          remote.cloneUrl,
+          cloneUrl.href,
           repoDir,
         ],
         { cwd: work, env: auth },
@@ -342,15 +395,16 @@ export async function updateRemoteRepository(
         skeletonRoot: options.skeletonRoot,
         author: options.author,
         dryRun: options.dryRun,
+        explainPush: false,
         logger,
       });
     } catch (error) {
       // Refusals name the clone's temporary directory; name the repository instead.
       if (error instanceof InputError) {
+        const here = `${fullName} (${remote.defaultBranch})`;
+        const real = await fs.realpath(repoDir).catch(() => repoDir);
         throw new InputError(
-          error.message
-            .split(repoDir)
-            .join(`${fullName} (${remote.defaultBranch})`),
+          error.message.split(real).join(here).split(repoDir).join(here),
         );
       }
       throw error;
@@ -372,23 +426,35 @@ export async function updateRemoteRepository(
       );
     }
     const refs = [`refs/heads/${branch}`, `refs/tags/${tag}`];
-    logger?.info(`Pushing ${branch} and ${tag} to ${remote.cloneUrl}`);
+    logger?.info(`Pushing ${branch} and ${tag} to ${cloneUrl.href}`);
     try {
       await git(
         [
           'push',
           '--atomic',
-          '--quiet',
+          '--porcelain',
+          // The branch must still not exist when the push lands (another update may have raced this one).
+          `--force-with-lease=refs/heads/${branch}:`,
           'origin',
           ...refs.map(ref => `${ref}:${ref}`),
         ],
         { cwd: repoDir, env: auth },
       );
     } catch (error) {
+      const message = (error as GitError).message;
+      // git's words for a refusal by the remote (a hook, a protection rule, missing rights) or by the lease.
+      const refused =
+        /\[(remote )?rejected\]|denied|declined|protected|forbidden|403|stale info|already exists/i.test(
+          message,
+        );
+      if (!refused) {
+        throw new ForwardedError(
+          `${fullName}: could not push branch ${branch} and tag ${tag}; nothing was pushed (the push is atomic)`,
+          error,
+        );
+      }
       throw new NotAllowedError(
-        `${fullName}: the remote refused the push of branch ${branch} and tag ${tag} — ${
-          (error as GitError).message
-        }. Nothing was pushed (the push is atomic). The token must be allowed to push (${
+        `${fullName}: the remote refused the push of branch ${branch} and tag ${tag} — ${message}. Nothing was pushed (the push is atomic). The token must be allowed to push (${
           location.type === 'github'
             ? 'contents: write'
             : 'the Developer role, write_repository or api scope'
@@ -407,21 +473,21 @@ export async function updateRemoteRepository(
       logger?.info(`Opened ${kind} ${pullRequest.url}`);
       return { ...renamed, repository, pullRequest };
     } catch (error) {
-      // No branch without its request: take back what was pushed.
-      const undone = await git(
-        [
-          'push',
-          '--atomic',
-          '--quiet',
-          'origin',
-          ...refs.map(ref => `:${ref}`),
-        ],
-        { cwd: repoDir, env: auth },
-      ).then(
-        () => `the branch ${branch} and the tag ${tag} were deleted again`,
-        (undo: Error) =>
-          `deleting the pushed branch ${branch} and tag ${tag} failed too (${undo.message}); delete them by hand`,
-      );
+      // No branch without its request: take back what was pushed, the branch first (one at a time, so a
+      // protected tag cannot keep the branch).
+      const failures: string[] = [];
+      for (const ref of refs) {
+        await git(['push', '--quiet', 'origin', `:${ref}`], {
+          cwd: repoDir,
+          env: auth,
+        }).catch((undo: Error) => failures.push(`${ref}: ${undo.message}`));
+      }
+      const undone =
+        failures.length === 0
+          ? `the branch ${branch} and the tag ${tag} were deleted again`
+          : `deleting what was pushed failed (${failures.join(
+              '; ',
+            )}); delete it by hand`;
       const status = httpStatus(error);
       const message = `${fullName}: could not open the ${kind} from ${branch} into ${
         remote.defaultBranch

@@ -190,12 +190,22 @@ describe('updateRepository', () => {
     expect(result.pristineTag).toBe(
       `microservice/pristine/${packageVersion()}-${pristine.slice(0, 7)}`,
     );
+    const tagObject = gitIn(
+      repo,
+      'rev-parse',
+      `refs/tags/${result.pristineTag}`,
+    );
+    expect(gitIn(repo, 'cat-file', '-t', tagObject)).toBe('tag');
+    expect(gitIn(repo, 'rev-parse', `${tagObject}^{commit}`)).toBe(pristine);
     expect(after.refs.split('\n').sort()).toEqual(
       [
         ...before.refs.split('\n'),
         `refs/heads/${branch} ${merge}`,
-        `refs/tags/${result.pristineTag} ${pristine}`,
+        `refs/tags/${result.pristineTag} ${tagObject}`,
       ].sort(),
+    );
+    expect(result.summary).toContain(
+      `push both: git push origin ${branch} ${result.pristineTag}.`,
     );
     expect(result.baseSource).toBe('history');
   });

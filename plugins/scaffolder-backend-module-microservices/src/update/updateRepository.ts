@@ -40,6 +40,8 @@ export interface UpdateRepositoryOptions {
   skeletonRoot?: string;
   /** Work out the update completely, but create no branch and write nothing into the repository. */
   dryRun?: boolean;
+  /** Say in the summary how to push the branch and its tag (a local repository); default true. */
+  explainPush?: boolean;
   /** Who the two commits are by; default the repository's git identity, else `Microservice template`. */
   author?: { name: string; email: string };
   logger?: LoggerService;
@@ -60,9 +62,10 @@ export interface UpdateResult {
   /**
    * Where the base was found: `history` — in the history of HEAD (the first render, or an update merged with a
    * merge commit or fast-forward); `tag` — by its `microservice/pristine/…` tag, because the update that
-   * brought HEAD's recorded version was squash- or rebase-merged.
+   * brought HEAD's recorded version was squash- or rebase-merged; `fallback` — no render of HEAD's recorded
+   * version was found, so the newest one in the history stands in (see `baseDescription`).
    */
-  baseSource: 'history' | 'tag';
+  baseSource: 'history' | 'tag' | 'fallback';
   /** One sentence: which base, and how it was found. */
   baseDescription: string;
   /** The tag on the new pristine render (created with the branch). */
@@ -229,21 +232,22 @@ async function pristineRenders(repoDir: string): Promise<PristineRender[]> {
           version: versions?.split(',')[0]?.trim() || undefined,
         };
       });
+  // Each tag's commit in one call: annotated tags peeled, tags of anything but a commit ignored.
   const tags = new Map<string, string>();
   const listed = await git(
     [
       'for-each-ref',
-      '--format=%(objectname) %(refname:strip=2)',
+      '--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname:strip=2)',
       `refs/tags/${PRISTINE_TAG_PREFIX}`,
     ],
     { cwd: repoDir },
   );
   for (const line of listed.stdout.split('\n').filter(Boolean)) {
-    const [oid, name] = line.split(' ');
-    const commit = (
-      await git(['rev-parse', `${oid}^{commit}`], { cwd: repoDir })
-    ).stdout.trim();
-    if (!tags.has(commit)) tags.set(commit, name);
+    const [type, oid, peeledType, peeled, name] = line.split(' ');
+    let commit: string | undefined;
+    if (type === 'commit') commit = oid;
+    else if (peeledType === 'commit') commit = peeled;
+    if (commit && !tags.has(commit)) tags.set(commit, name);
   }
   const fromHead = await log('HEAD');
   const behindTags =
@@ -277,12 +281,11 @@ async function pristineRenders(repoDir: string): Promise<PristineRender[]> {
 }
 
 /**
- * The merge base: the pristine render of the template version HEAD records in its answers file.
- * 1. The newest one in the history of HEAD (the first render; an update merged with a merge commit).
- * 2. Else the newest tagged one whose answers equal HEAD's (the update was squash- or rebase-merged, so its
- *    pristine render is reachable only through its tag), else the newest tagged one of that version.
- * 3. Else the newest pristine render in the history of HEAD, whatever its version (a repository updated by a
- *    release that did not tag its renders).
+ * The merge base: the pristine render of the template version HEAD records in its answers file. Among the
+ * genuine renders of that version — in the history of HEAD or behind a pristine tag — the one whose answers equal
+ * HEAD's (a repository may be re-rendered with the same version after an edit of its answers), then one in the
+ * history (first render, merge-commit merges), then the newest. The newest render in the history of HEAD, whatever
+ * its version, is only a fallback for a repository whose updates were never tagged, and says so.
  */
 async function findBase(
   repoDir: string,
@@ -293,29 +296,33 @@ async function findBase(
   const renders = await pristineRenders(repoDir);
   const recorded = headAnswers.packageVersion;
   const where = headRef === 'HEAD' ? 'HEAD' : headRef;
-  const inHistory = renders.filter(r => r.reachable);
-  const exact = inHistory.find(r => r.version === recorded);
-  if (exact) {
+  const headText = await answersAt(repoDir, head);
+  const ofVersion = renders.filter(r => r.version === recorded);
+  const scored = await Promise.all(
+    ofVersion.map(async (render, order) => ({
+      render,
+      order,
+      same: sameAnswers(headText, await answersAt(repoDir, render.commit)),
+    })),
+  );
+  // Renders come newest first within the history, then the tagged ones; the newest tagged first among those.
+  scored.sort(
+    (a, b) =>
+      Number(b.same) - Number(a.same) ||
+      Number(b.render.reachable) - Number(a.render.reachable) ||
+      (a.render.reachable ? a.order - b.order : b.render.time - a.render.time),
+  );
+  const chosen = scored[0]?.render;
+  if (chosen?.reachable) {
     return {
-      ...exact,
+      ...chosen,
       source: 'history' as const,
-      description: `Base: the pristine render ${short(exact.commit)} (version ${
-        exact.version
-      }) in the history of ${where}.`,
+      description: `Base: the pristine render ${short(
+        chosen.commit,
+      )} (version ${chosen.version}) in the history of ${where}.`,
     };
   }
-  const tagged = renders
-    .filter(r => !r.reachable && r.tag && r.version === recorded)
-    .sort((a, b) => b.time - a.time);
-  if (tagged.length > 0) {
-    const headText = await answersAt(repoDir, head);
-    let chosen = tagged[0];
-    for (const candidate of tagged) {
-      if (sameAnswers(headText, await answersAt(repoDir, candidate.commit))) {
-        chosen = candidate;
-        break;
-      }
-    }
+  if (chosen) {
     return {
       ...chosen,
       source: 'tag' as const,
@@ -323,19 +330,21 @@ async function findBase(
         chosen.commit,
       )} (version ${chosen.version}), found by its tag ${
         chosen.tag
-      }: ${where} records version ${recorded}, whose update reached it by a squash or rebase merge, so that render is not in its history.`,
+      }: the update that brought it reached ${where} by a squash or rebase merge, so it is not in the history.`,
     };
   }
-  const newest = inHistory[0];
+  const newest = renders.find(r => r.reachable);
   if (!newest) return undefined;
   return {
     ...newest,
-    source: 'history' as const,
-    description: `Base: the newest pristine render in the history of ${where}, ${short(
+    source: 'fallback' as const,
+    description: `Base (fallback): the newest pristine render in the history of ${where}, ${short(
       newest.commit,
     )} (version ${
       newest.version
-    }); no pristine render of version ${recorded}, which ${where} records, was found in its history or under a ${PRISTINE_TAG_PREFIX} tag.`,
+    }). No pristine render of version ${recorded}, which ${where} records, is in its history or under a ${PRISTINE_TAG_PREFIX} tag (were the tags not pushed?), so changes the template made since ${
+      newest.version
+    } count as this repository's own: expect conflicts, and check that files the template removed since are gone.`,
   };
 }
 
@@ -658,9 +667,17 @@ export async function updateRepository(
         ['update-ref', 'refs/heads/microservice-update-result', mergeCommit],
         inClone,
       );
+      // Annotated, so `git push --follow-tags` takes it along with the branch.
       await git(
-        ['update-ref', `refs/tags/${pristineTag}`, pristineCommit],
-        inClone,
+        [
+          'tag',
+          '--annotate',
+          '--message',
+          `Pristine render of template version ${toVersion}: the base of the next update`,
+          pristineTag,
+          pristineCommit,
+        ],
+        { ...inClone, env: commitEnv },
       );
       // The only write into the repository: a new branch and the pristine render's tag, in one fetch that
       // refuses to move an existing ref.
@@ -690,7 +707,11 @@ export async function updateRepository(
           } file(s) changed by both the template and this repository hold conflict markers: ${conflicts.join(
             ', ',
           )}. ${headRef} is unchanged; check out the branch, resolve the markers, commit, then merge it.`;
-    const summary = `Template version ${base.version} → ${toVersion}: ${where} with the pristine render and its merge into ${headRef}, ${next} ${base.description}`;
+    const push =
+      options.explainPush === false || dryRun
+        ? ''
+        : ` To propose it elsewhere, push both: git push origin ${branchName} ${pristineTag}.`;
+    const summary = `Template version ${base.version} → ${toVersion}: ${where} with the pristine render and its merge into ${headRef}, ${next} ${base.description}${push}`;
     return {
       ...common,
       status,
