@@ -11,6 +11,7 @@ import {
   createServiceRenderAction,
 } from './actions';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { findStackDescription } from '@cross-stack/plugin-microservices-common';
 
 const template = parse(fs.readFileSync(TEMPLATE_FILE, 'utf8'));
 const properties = Object.assign(
@@ -49,8 +50,14 @@ describe('templates/microservice/template.yaml', () => {
       .map(a => (a.schema?.input as any)?.properties?.stack?.enum)
       .filter(Boolean);
     expect(stackEnums).toEqual([[...OFFERED_STACKS], [...OFFERED_STACKS]]);
-    for (const option of properties.stack.oneOf)
-      expect(option.title).toMatch(/ — /);
+    // Each stack's title is defined once, in the common package: the actions and the form take it from there,
+    // and the template (YAML, which cannot import it) starts each choice with it, then says when to choose it.
+    for (const option of properties.stack.oneOf) {
+      const title = findStackDescription(option.const)?.title;
+      expect(option.title.split(' — ')[0]).toBe(title);
+      expect(option.title).toMatch(/^[^—]+ — \S/);
+      expect(stacks.find(s => s.id === option.const)?.title).toBe(title);
+    }
   });
 
   it("publishes the defaults the handlers apply, and the template's defaults agree with them", () => {

@@ -3,6 +3,7 @@ import {
   mockServices,
 } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import { ConflictError, NotAllowedError } from '@backstage/errors';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { createCatalogRegisterAction } from './catalogRegister';
@@ -201,6 +202,60 @@ describe('microservice:catalog:register', () => {
         'https://github.com/acme/billing-api/blob/main/catalog-info.yaml',
     });
     expect(catalog.addLocation).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ['NotAllowedError', new NotAllowedError('not allowed to register')],
+    ['ConflictError', new ConflictError('location already exists')],
+    ['ForwardedError', new Error('socket hang up')],
+  ])(
+    'keeps what kind of refusal it was (%s) and the cause',
+    async (name, cause) => {
+      const catalog = catalogServiceMock.mock({
+        addLocation: jest.fn(async () => {
+          throw cause;
+        }),
+      });
+      const action = createCatalogRegisterAction({ catalog, config: config() });
+      const error = await run(action, {
+        catalogInfoUrl: 'https://github.com/acme/billing-api/blob/main/c.yaml',
+      }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error).toMatchObject({
+        // ForwardedError takes its cause's name; the kinds the scaffolder maps to 403 and 409 stay themselves.
+        name: name === 'ForwardedError' ? 'Error' : name,
+        cause,
+      });
+      expect(error?.message).toMatch(
+        /^The catalog refused url location https:\/\/github\.com\/acme\/billing-api\/blob\/main\/c\.yaml: /,
+      );
+    },
+  );
+
+  it('stops waiting for the entity when the task is cancelled', async () => {
+    const { catalog, action } = setup();
+    catalog.getEntityByRef = jest.fn(async () => undefined) as any;
+    const controller = new AbortController();
+    const ctx = {
+      ...createMockActionContext({
+        input: {
+          catalogInfoUrl:
+            'https://github.com/acme/billing-api/blob/main/catalog-info.yaml',
+          waitForEntitySeconds: 60,
+          // Even an optional registration does not swallow the cancellation.
+          optional: true,
+        } as any,
+      }),
+      signal: controller.signal,
+    };
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    await expect(action.handler(ctx as any)).rejects.toThrow(
+      'The task was cancelled while waiting for component:default/billing-api to appear in the catalog; the location is registered',
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('fails with a clear message when the catalog refuses, and adds nothing', async () => {

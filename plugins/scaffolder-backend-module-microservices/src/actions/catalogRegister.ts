@@ -1,6 +1,12 @@
 import { ConfigReader, type Config } from '@backstage/config';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import {
+  ConflictError,
+  ForwardedError,
+  InputError,
+  NotAllowedError,
+} from '@backstage/errors';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ScmIntegrations,
   type ScmIntegrationRegistry,
@@ -37,6 +43,24 @@ function describeError(error: unknown): string {
   return detail && !message.includes(detail)
     ? `${message}: ${detail}`
     : message;
+}
+
+/** Thrown when the task is cancelled during the wait; never downgraded to a warning by `optional`. */
+class CancelledWait extends Error {
+  name = 'CancelledWait';
+}
+
+/**
+ * The catalog's refusal, keeping its kind where the caller acts on it (403 stays NotAllowedError, 409 stays
+ * ConflictError, so the scaffolder answers with the same status) and the original error as the cause.
+ */
+function refusal(message: string, cause: unknown): Error {
+  const name =
+    (cause as { body?: { error?: { name?: string } } })?.body?.error?.name ??
+    (cause as { name?: string })?.name;
+  if (name === 'NotAllowedError') return new NotAllowedError(message, cause);
+  if (name === 'ConflictError') return new ConflictError(message, cause);
+  return new ForwardedError(message, cause);
 }
 
 // What the scaffolder hands on from a step it skipped in a dry run (one whose action has no dry-run support).
@@ -186,7 +210,13 @@ export function createCatalogRegisterAction(options: {
             ctx.logger.info(`${entityRef} is in the catalog`);
             return;
           }
-          await new Promise(resolve => setTimeout(resolve, 500));
+          // A cancelled task stops waiting at once.
+          await sleep(500, undefined, { signal: ctx.signal }).catch(() => {});
+          if (ctx.signal?.aborted) {
+            throw new CancelledWait(
+              `The task was cancelled while waiting for ${entityRef} to appear in the catalog; the location is registered`,
+            );
+          }
         }
         if (seconds > 0)
           ctx.logger.warn(
@@ -209,10 +239,11 @@ export function createCatalogRegisterAction(options: {
           ctx.output('entityRef', entityRef);
         }
       } catch (error) {
+        if (error instanceof CancelledWait) throw error;
         const message = `The catalog refused ${location.type} location ${
           location.target
         }: ${describeError(error)}`;
-        if (!optional) throw new Error(message);
+        if (!optional) throw refusal(message, error);
         ctx.logger.warn(message);
       }
       ctx.output('catalogInfoUrl', catalogInfoUrl);

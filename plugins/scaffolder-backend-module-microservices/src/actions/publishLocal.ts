@@ -17,6 +17,7 @@ import {
   TASK_TRAILER,
 } from '../answers';
 import { withDefault } from './inputProperties';
+import { commitAuthor } from './commitAuthor';
 import { examples } from './publishLocal.examples';
 import { DNS_LABEL_PATTERN } from '../stacks/names';
 
@@ -210,15 +211,7 @@ export function createPublishLocalAction(
       );
       const reposDir = localReposDirectory(options.config);
       const repoPath = resolveSafeChildPath(reposDir, repoName);
-      const author = {
-        name:
-          ctx.user?.entity?.spec?.profile?.displayName ??
-          ctx.user?.ref ??
-          'Scaffolder',
-        email:
-          ctx.user?.entity?.spec?.profile?.email ??
-          'scaffolder@backstage.local',
-      };
+      const author = commitAuthor(options.config, ctx.user);
       const url = pathToFileURL(repoPath).href;
       if (!fs.existsSync(source)) {
         throw new InputError(

@@ -12,6 +12,7 @@ import {
   repositoryState,
 } from '../../testUtils/generatedRepository';
 import { publicHostIntegrations } from '../scm/repositoryLocation';
+import { validateActionInput } from '../cli/templateSteps';
 import { createServiceUpdateAction } from './serviceUpdate';
 
 jest.setTimeout(60_000);
@@ -158,6 +159,28 @@ describe('microservice:service:update', () => {
       /^repository: .*billing-api: the work tree has uncommitted changes \(1 file\(s\): draft\.txt\)/,
     );
     expect(repositoryState(repo)).toEqual(before);
+  });
+
+  it("declares 'exactly one of repository and repoUrl' in its input schema, which the scaffolder checks", () => {
+    const action = createServiceUpdateAction({
+      integrations: publicHostIntegrations(),
+    });
+    const check = (input: object) => () =>
+      validateActionInput(action, input as any);
+    expect(check({ repository: 'billing-api' })).not.toThrow();
+    expect(
+      check({ repoUrl: 'github.com?owner=o&repo=r', token: 't' }),
+    ).not.toThrow();
+    expect(check({})).toThrow(/Invalid input passed to action/);
+    expect(
+      check({
+        repository: 'billing-api',
+        repoUrl: 'github.com?owner=o&repo=r',
+      }),
+    ).toThrow(/Invalid input passed to action/);
+    expect(action.schema?.output).toMatchObject({
+      required: expect.arrayContaining(['status', 'baseSource', 'summary']),
+    });
   });
 
   it('needs exactly one of repository and repoUrl, and only its own version', async () => {

@@ -22,6 +22,7 @@ import {
   localPublishingOff,
   localReposDirectory,
 } from './publishLocal';
+import { commitAuthor } from './commitAuthor';
 import { examples } from './serviceUpdate.examples';
 
 export { SERVICE_UPDATE_ID };
@@ -31,9 +32,10 @@ export { SERVICE_UPDATE_ID };
  *
  * @public
  */
-export type ServiceUpdateInput = {
-  repository?: string;
-  repoUrl?: string;
+export type ServiceUpdateInput = (
+  | { repository: string; repoUrl?: undefined }
+  | { repoUrl: string; repository?: undefined }
+) & {
   token?: string;
   branchName?: string;
   version?: string;
@@ -128,113 +130,108 @@ export function createServiceUpdateAction(options: {
     examples,
     supportsDryRun: true,
     schema: {
-      input: {
-        repository: z =>
-          z
-            .string({
-              description:
-                'Embedded mode: a repository in the local publishing directory (microservices.localPublishing.directory), by name, path or file:// URL',
-            })
-            .optional(),
-        repoUrl: z =>
-          z
-            .string({
-              description:
-                "A GitHub or GitLab repository in RepoUrlPicker form ('github.com?owner=o&repo=r'); the update is pushed there and proposed as a pull/merge request",
-            })
-            .optional(),
-        token: z =>
-          z
+      // Exactly one of `repository` and `repoUrl`: a union, so the action's JSON Schema says so (anyOf).
+      input: z => {
+        const common = {
+          token: z
             .string({
               description:
                 "Token for repoUrl (e.g. the RepoUrlPicker's user token); default: the integration's credentials",
             })
             .optional(),
-        branchName: z =>
-          z
+          branchName: z
             .string({
               description:
                 "The branch to create; default 'microservice-update/<version>-<render hash>'",
             })
             .optional(),
-        version: z =>
-          z
+          version: z
             .string({
               description:
                 'The template version to update to; this package renders only its own version (default)',
             })
             .optional(),
+        };
+        return z.union([
+          z.object({
+            repository: z.string({
+              description:
+                'Embedded mode: a repository in the local publishing directory (microservices.localPublishing.directory), by name, path or file:// URL',
+            }),
+            repoUrl: z.undefined().optional(),
+            ...common,
+          }),
+          z.object({
+            repoUrl: z.string({
+              description:
+                "A GitHub or GitLab repository in RepoUrlPicker form ('github.com?owner=o&repo=r'); the update is pushed there and proposed as a pull/merge request",
+            }),
+            repository: z.undefined().optional(),
+            ...common,
+          }),
+        ]);
       },
-      output: {
-        status: z =>
-          z.enum(['up-to-date', 'updated', 'conflicts'], {
+      output: z =>
+        z.object({
+          status: z.enum(['up-to-date', 'updated', 'conflicts'], {
             description: 'What the update found',
           }),
-        changed: z =>
-          z.boolean({
+          changed: z.boolean({
             description:
               'Whether there is anything to propose (a branch, a pull/merge request)',
           }),
-        summary: z => z.string({ description: 'What happened, for people' }),
-        fromVersion: z =>
-          z.string({ description: 'Version of the base pristine render' }),
-        toVersion: z =>
-          z.string({ description: 'Version the update brings in' }),
-        branchName: z =>
-          z.string({ description: 'The update branch' }).optional(),
-        conflicts: z =>
-          z.array(z.string(), {
+          summary: z.string({ description: 'What happened, for people' }),
+          fromVersion: z.string({
+            description: 'Version of the base pristine render',
+          }),
+          toVersion: z.string({ description: 'Version the update brings in' }),
+          branchName: z.string({ description: 'The update branch' }).optional(),
+          conflicts: z.array(z.string(), {
             description: 'Files that hold conflict markers on the branch',
           }),
-        changedFiles: z =>
-          z.array(z.string(), {
+          changedFiles: z.array(z.string(), {
             description: 'Files the branch changes against HEAD',
           }),
-        baseSource: z =>
-          z.enum(['history', 'tag', 'fallback'], {
+          baseSource: z.enum(['history', 'tag', 'fallback'], {
             description:
               "Where the base pristine render was found: in HEAD's history, by its tag (after a squash or rebase merge), or a fallback (no render of HEAD's version found)",
           }),
-        baseDescription: z =>
-          z.string({ description: 'Which base, and how it was found' }),
-        pristineCommit: z =>
-          z
+          baseDescription: z.string({
+            description: 'Which base, and how it was found',
+          }),
+          pristineCommit: z
             .string({ description: 'The new pristine-render commit' })
             .optional(),
-        pristineTag: z =>
-          z
+          pristineTag: z
             .string({ description: 'The tag on the new pristine render' })
             .optional(),
-        mergeCommit: z =>
-          z.string({ description: 'The merge commit' }).optional(),
-        repoPath: z =>
-          z.string({ description: 'Local: the repository path' }).optional(),
-        remoteUrl: z =>
-          z
+          mergeCommit: z.string({ description: 'The merge commit' }).optional(),
+          repoPath: z
+            .string({ description: 'Local: the repository path' })
+            .optional(),
+          remoteUrl: z
             .string({
               description:
                 'The repository: file:// URL (local) or its web page (GitHub/GitLab)',
             })
             .optional(),
-        pullRequestUrl: z =>
-          z
+          pullRequestUrl: z
             .string({ description: 'repoUrl: the pull/merge request opened' })
             .optional(),
-        pullRequestNumber: z =>
-          z
+          pullRequestNumber: z
             .number({
               description:
                 'repoUrl: its number (GitHub) or internal id, iid (GitLab)',
             })
             .optional(),
-        title: z => z.string({ description: 'Pull/merge request title' }),
-        description: z =>
-          z.string({ description: 'Pull/merge request description' }),
-        commitMessage: z =>
-          z.string({
+          title: z.string({ description: 'Pull/merge request title' }),
+          description: z.string({
+            description: 'Pull/merge request description',
+          }),
+          commitMessage: z.string({
             description: 'A commit message for the update (squash merges)',
           }),
-      },
+        }),
     },
     async handler(ctx) {
       const { repository, repoUrl, token } = ctx.input;
@@ -252,16 +249,7 @@ export function createServiceUpdateAction(options: {
           `version: this package renders template version ${packageVersion()} only, not '${version}'`,
         );
       }
-      const author = {
-        name:
-          ctx.user?.entity?.spec?.profile?.displayName ??
-          config?.getOptionalString('scaffolder.defaultAuthor.name') ??
-          'Scaffolder',
-        email:
-          ctx.user?.entity?.spec?.profile?.email ??
-          config?.getOptionalString('scaffolder.defaultAuthor.email') ??
-          'scaffolder@backstage.local',
-      };
+      const author = commitAuthor(config, ctx.user);
       const emit = (result: UpdateResult) => {
         const text = proposal(result);
         ctx.output('status', result.status);

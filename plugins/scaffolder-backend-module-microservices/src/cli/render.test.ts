@@ -1,7 +1,12 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import { parse } from 'yaml';
-import { parseRenderArgs, renderFromTemplate, TEMPLATE_FILE } from './render';
+import {
+  parseRenderArgs,
+  renderFromTemplate,
+  runRenderCommand,
+  TEMPLATE_FILE,
+} from './render';
 import {
   loadTemplate,
   parameterDefaults,
@@ -47,6 +52,37 @@ describe('yarn render', () => {
     expect(() => parseRenderArgs(['--stack', 'go'])).toThrow('--out: required');
     expect(() => parseRenderArgs(['--out', 'x', '--colour', 'red'])).toThrow(
       /colour/,
+    );
+  });
+
+  it('--help prints the usage with every option; an unknown option prints it with the error', async () => {
+    const run = async (argv: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runRenderCommand(argv, {
+        out: t => (out += t),
+        err: t => (err += t),
+      });
+      return { code, out, err };
+    };
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const option of [
+      '--stack',
+      '--name',
+      '--out',
+      '--owner',
+      '--description',
+      '--values',
+      '--set',
+      '--help',
+    ]) {
+      expect(help.out).toContain(`  ${option} `);
+    }
+    const unknown = await run(['--out', 'x', '--colour', 'red']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(
+      /Unknown option '--colour'[\s\S]*usage: yarn render --stack/,
     );
   });
 

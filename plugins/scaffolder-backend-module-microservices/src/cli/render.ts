@@ -117,6 +117,17 @@ export async function renderFromTemplate(
   return [...files].sort();
 }
 
+export const RENDER_USAGE = `usage: yarn render --stack STACK --name NAME --out DIR [options]
+
+  --stack STACK         go, dotnet or rust (the template's stack parameter)
+  --name NAME           the service name, e.g. billing-api
+  --out DIR             the directory to create; it must not exist
+  --owner REF           the owning group (default group:default/team-a)
+  --description TEXT    one line about the service
+  --values FILE         more template parameters from a YAML file (e.g. an answers-like map)
+  --set KEY=VALUE       one template parameter (repeatable; true/false/numbers are typed)
+  --help                print this and exit`;
+
 export function parseRenderArgs(argv: string[]): RenderRequest {
   const { values } = parseArgs({
     args: argv,
@@ -151,21 +162,35 @@ export function parseRenderArgs(argv: string[]): RenderRequest {
   return { parameters, out: path.resolve(cwd, values.out) };
 }
 
-async function main() {
+/** Runs `yarn render`; returns the exit status. */
+export async function runRenderCommand(
+  argv: string[],
+  io: { out: (t: string) => void; err: (t: string) => void },
+): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(`${RENDER_USAGE}\n`);
+    return 0;
+  }
+  let request: RenderRequest;
   try {
-    const request = parseRenderArgs(process.argv.slice(2));
-    const files = await renderFromTemplate(request);
-    process.stdout.write(
-      `Rendered ${files.length} files into ${request.out}\n`,
-    );
+    request = parseRenderArgs(argv);
   } catch (error) {
-    process.stderr.write(
-      `${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exit(1);
+    io.err(`${(error as Error).message}\n${RENDER_USAGE}\n`);
+    return 1;
+  }
+  try {
+    const files = await renderFromTemplate(request);
+    io.out(`Rendered ${files.length} files into ${request.out}\n`);
+    return 0;
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
   }
 }
 
 if (require.main === module) {
-  main();
+  runRenderCommand(process.argv.slice(2), {
+    out: text => process.stdout.write(text),
+    err: text => process.stderr.write(text),
+  }).then(code => process.exit(code));
 }

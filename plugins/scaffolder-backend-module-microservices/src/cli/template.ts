@@ -22,13 +22,21 @@ export const TEMPLATES_DIR = resolvePackagePath(
   '../../templates',
 );
 
-const USAGE = 'usage: yarn template lint [--exhaustive] [template.yaml …]';
+const USAGE = `usage: yarn template lint [--exhaustive] [template.yaml …]
+
+  template.yaml …   the templates to lint (default: every template under templates/)
+  --exhaustive      dry-run every combination of choices, not each choice alone
+  --help            print this and exit`;
 
 export async function runTemplateCommand(
   argv: string[],
   io: { out: (t: string) => void; err: (t: string) => void; cwd?: string },
 ): Promise<number> {
   const cwd = io.cwd ?? callerCwd();
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
   let files: string[];
   let exhaustive: boolean;
   try {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { TEMPLATES_DIR } from './template';
+import { runTemplateCommand, TEMPLATES_DIR } from './template';
 import { combinations, findTemplates, references } from './templateLint';
 
 jest.setTimeout(180_000);
@@ -11,6 +11,23 @@ const FIXTURES = path.join(__dirname, '../../testUtils/fixtures/template-lint');
 const PACKAGE_DIR = path.join(__dirname, '../..');
 
 describe('yarn template lint', () => {
+  it('--help prints the usage with every option; an unknown option prints it with the error', async () => {
+    let out = '';
+    let err = '';
+    const io = {
+      out: (t: string) => (out += t),
+      err: (t: string) => (err += t),
+    };
+    expect(await runTemplateCommand(['lint', '--help'], io)).toBe(0);
+    for (const option of ['template.yaml …', '--exhaustive', '--help']) {
+      expect(out).toContain(`  ${option} `);
+    }
+    expect(await runTemplateCommand(['lint', '--fast'], io)).toBe(2);
+    expect(err).toMatch(
+      /Unknown option '--fast'[\s\S]*usage: yarn template lint/,
+    );
+  });
+
   it('finds every template under templates/', () => {
     expect(
       findTemplates(TEMPLATES_DIR).map(f => path.relative(TEMPLATES_DIR, f)),

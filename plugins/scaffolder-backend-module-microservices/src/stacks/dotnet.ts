@@ -6,6 +6,7 @@ import {
   dotnetNames,
   dotnetSkeletonNames,
   isDotnetKeyword,
+  findStackDescription,
 } from '@cross-stack/plugin-microservices-common';
 import type { ServiceSpec, StackDefinition } from './types';
 
@@ -43,7 +44,7 @@ const RESOURCE_MEMBERS = ['Id', 'Email', 'Name', 'CreatedAt'];
 
 export const dotnetStack: StackDefinition = {
   id: 'dotnet',
-  title: '.NET (ASP.NET Core)',
+  title: findStackDescription('dotnet')!.title,
   skeleton: 'dotnet',
   validate(spec: ServiceSpec) {
     const problem = dotnetNameProblem(spec.name);

@@ -1,3 +1,4 @@
+import { findStackDescription } from '@cross-stack/plugin-microservices-common';
 import type { ServiceSpec, StackDefinition } from './types';
 
 /** The Go module path: taken from the repository location when known, otherwise a local path. */
@@ -10,7 +11,7 @@ export function goModulePath(spec: ServiceSpec): string {
 
 export const goStack: StackDefinition = {
   id: 'go',
-  title: 'Go (net/http)',
+  title: findStackDescription('go')!.title,
   skeleton: 'go',
   validate() {},
   async values(spec) {

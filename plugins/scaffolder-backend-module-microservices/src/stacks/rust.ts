@@ -6,6 +6,7 @@ import {
   rustCrateNameProblem,
   rustDependencyClash,
   rustDependencyClashProblem,
+  findStackDescription,
 } from '@cross-stack/plugin-microservices-common';
 import type { ServiceSpec, StackDefinition } from './types';
 
@@ -65,7 +66,7 @@ export function lockPackageNames(lock: string): string[] {
 
 export const rustStack: StackDefinition = {
   id: 'rust',
-  title: 'Rust (axum)',
+  title: findStackDescription('rust')!.title,
   skeleton: 'rust',
   validate(spec: ServiceSpec) {
     const problem = rustCrateNameProblem(spec.name);
