@@ -1,6 +1,7 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { spawnSync } from 'node:child_process';
@@ -164,6 +165,98 @@ const NUGET_AUDIT =
   'dotnet restore --locked-mode --force -p:NuGetAudit=true -p:NuGetAuditMode=all -p:NuGetAuditLevel=high -warnaserror:NU1900,NU1903,NU1904,NU1905';
 
 /** The GitHub workflows: actionlint-clean, gates before the push, supply chain after it, pinned actions. */
+/**
+ * Runs the GitHub sign job's cosign provenance step as a runner does (bash -e), with the environment GitHub
+ * sets and a `cosign` that records its arguments and the predicate, and checks the SLSA statement it signs.
+ */
+function expectCosignProvenance(step: KObject) {
+  if (spawnSync('jq', ['--version']).status !== 0) {
+    // eslint-disable-next-line no-console
+    console.log('cosign provenance step not run: no jq on this machine');
+    return;
+  }
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'provenance-'));
+  try {
+    fs.writeFileSync(
+      path.join(bin, 'cosign'),
+      '#!/bin/sh\nprintf \'%s\\n\' "$@" > cosign.args\ncp provenance.json signed.json\n',
+      { mode: 0o755 },
+    );
+    const sha = 'a'.repeat(40);
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const result = spawnSync(
+      'bash',
+      ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run],
+      {
+        cwd: bin,
+        encoding: 'utf8',
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          ...step.env,
+          WORKFLOW_REF:
+            'acme/billing-api/.github/workflows/ci.yml@refs/heads/main',
+          RUN_URL:
+            'https://github.com/acme/billing-api/actions/runs/42/attempts/1',
+          GITHUB_SERVER_URL: 'https://github.com',
+          GITHUB_REPOSITORY: 'acme/billing-api',
+          GITHUB_REF: 'refs/heads/main',
+          GITHUB_SHA: sha,
+          IMAGE: 'ghcr.io/acme/billing-api',
+          DIGEST: digest,
+        },
+      },
+    );
+    expect({ status: result.status, stderr: result.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    expect(
+      fs.readFileSync(path.join(bin, 'cosign.args'), 'utf8').split('\n'),
+    ).toEqual([
+      'attest',
+      '--yes',
+      '--type',
+      'slsaprovenance1',
+      '--predicate',
+      'provenance.json',
+      `ghcr.io/acme/billing-api@${digest}`,
+      '',
+    ]);
+    expect(
+      JSON.parse(fs.readFileSync(path.join(bin, 'signed.json'), 'utf8')),
+    ).toEqual({
+      buildDefinition: {
+        buildType: 'https://actions.github.io/buildtypes/workflow/v1',
+        externalParameters: {
+          workflow: {
+            ref: 'refs/heads/main',
+            repository: 'https://github.com/acme/billing-api',
+            workflowRef:
+              'acme/billing-api/.github/workflows/ci.yml@refs/heads/main',
+          },
+        },
+        resolvedDependencies: [
+          {
+            uri: 'git+https://github.com/acme/billing-api@refs/heads/main',
+            digest: { gitCommit: sha },
+          },
+        ],
+      },
+      runDetails: {
+        builder: {
+          id: 'https://github.com/acme/billing-api/.github/workflows/ci.yml@refs/heads/main',
+        },
+        metadata: {
+          invocationId:
+            'https://github.com/acme/billing-api/actions/runs/42/attempts/1',
+        },
+      },
+    });
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
+}
+
 async function expectGithubCi(
   read: (file: string) => string,
   stack: Stack,
@@ -264,11 +357,44 @@ async function expectGithubCi(
   expect(signRuns).toContain(
     'cosign attest --yes --type spdxjson --predicate sbom.spdx.json "${IMAGE}@${DIGEST}"',
   );
-  expect(step(sign, 'actions/attest-build-provenance').with).toEqual({
+  // Build provenance: GitHub's attestation where the plan has it, else the same SLSA statement with cosign.
+  const githubProvenance = step(sign, 'actions/attest-build-provenance');
+  expect(githubProvenance.with).toEqual({
     'subject-name': '${{ env.IMAGE }}',
     'subject-digest': '${{ env.DIGEST }}',
     'push-to-registry': true,
   });
+  const cosignProvenance = sign.steps.find((s: KObject) =>
+    /cosign attest --yes --type slsaprovenance1/.test(s.run ?? ''),
+  );
+  // Exactly one of them runs, whatever the repository's visibility and variable; a private repository
+  // without ATTESTATIONS=github (Free, Pro, Team) takes cosign's.
+  // The two conditions are one `||` or one `&&` of `<context> == '<literal>'` / `!=` clauses.
+  const chooses = (condition: string, visibility: string, variable: string) => {
+    const values: Record<string, string> = {
+      'github.event.repository.visibility': visibility,
+      'vars.ATTESTATIONS': variable,
+    };
+    const clause = (part: string) => {
+      const m = /^\s*([\w.]+)\s*(==|!=)\s*'([^']*)'\s*$/.exec(part);
+      if (!m || !(m[1] in values))
+        throw new Error(`unexpected condition: ${part}`);
+      return (values[m[1]] === m[3]) === (m[2] === '==');
+    };
+    return condition.includes('||')
+      ? condition.split('||').some(clause)
+      : condition.split('&&').every(clause);
+  };
+  for (const visibility of ['public', 'internal', 'private']) {
+    for (const variable of ['github', '']) {
+      const chosen = [githubProvenance.if, cosignProvenance.if].map(c =>
+        chooses(c, visibility, variable),
+      );
+      expect(chosen.filter(Boolean)).toHaveLength(1);
+      expect(chosen[1]).toBe(visibility === 'private' && variable !== 'github');
+    }
+  }
+  expectCosignProvenance(cosignProvenance);
   // The dev overlay follows the signed digest.
   const deployDev = workflow.jobs['deploy-dev'];
   expect(deployDev.needs).toEqual(['image', 'sign']);
@@ -327,6 +453,7 @@ async function expectGithubCi(
   expect(promote.jobs.promote.permissions).toEqual({
     contents: 'write',
     'pull-requests': 'write',
+    actions: 'write',
     packages: 'read',
   });
   const promoteRuns = promote.jobs.promote.steps
@@ -335,8 +462,26 @@ async function expectGithubCi(
   expect(promoteRuns).toContain(
     '--certificate-identity "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/.github/workflows/ci.yml@refs/heads/${DEFAULT_BRANCH}"',
   );
+  // The promotion pull request gets its checks: opened with PROMOTION_TOKEN when set, else the ci workflow
+  // (which accepts workflow_dispatch) is dispatched on the promotion branch with GITHUB_TOKEN.
+  expect(Object.keys(workflow.on)).toEqual([
+    'push',
+    'pull_request',
+    'workflow_dispatch',
+  ]);
+  const open = promote.jobs.promote.steps.find((s: KObject) =>
+    /gh pr create/.test(s.run ?? ''),
+  );
+  expect(open.env).toMatchObject({
+    GH_TOKEN: '${{ secrets.PROMOTION_TOKEN || secrets.GITHUB_TOKEN }}',
+    DISPATCH_CHECKS: "${{ secrets.PROMOTION_TOKEN == '' }}",
+    DISPATCH_TOKEN: '${{ secrets.GITHUB_TOKEN }}',
+  });
+  expect(open.run).toMatch(
+    /gh pr create[\s\S]*if \[ "\$DISPATCH_CHECKS" = true \]; then\n\s*GH_TOKEN="\$DISPATCH_TOKEN" gh workflow run ci\.yml --ref "\$branch"/,
+  );
   expect(promoteRuns).toMatch(
-    /set-digest\.sh --print dev[\s\S]*cosign verify[\s\S]*set-digest\.sh prod "\$DIGEST"[\s\S]*gh pr create/,
+    /set-digest\.sh --print dev[\s\S]*cosign verify[\s\S]*branch="\$\(sh deploy\/kubernetes\/promote\.sh prod "\$DIGEST" "\$IMAGE"\)"\n\s*if \[ -z "\$branch" \]; then exit 0; fi[\s\S]*push --force origin "HEAD:refs\/heads\/\$\{branch\}"[\s\S]*gh pr create[\s\S]*push origin --delete "\$branch"/,
   );
 
   // Every action pinned by commit SHA with its version; one SHA per action across both workflows.
@@ -483,7 +628,7 @@ async function expectGitlabCi(
     { ...onDefault[0], when: 'manual', allow_failure: true },
   ]);
   expect(job('promote-prod').script.join('\n')).toMatch(
-    /set-digest\.sh --print dev[\s\S]*cosign verify "\$IMAGE@\$digest" --certificate-identity "\$CI_PROJECT_URL\/\/\.gitlab-ci\.yml@refs\/heads\/\$CI_DEFAULT_BRANCH" --certificate-oidc-issuer "\$CI_SERVER_URL"[\s\S]*set-digest\.sh prod "\$digest"[\s\S]*-o merge_request\.create/,
+    /set-digest\.sh --print dev[\s\S]*cosign verify "\$IMAGE@\$digest" --certificate-identity "\$CI_PROJECT_URL\/\/\.gitlab-ci\.yml@refs\/heads\/\$CI_DEFAULT_BRANCH" --certificate-oidc-issuer "\$CI_SERVER_URL"[\s\S]*branch="\$\(sh deploy\/kubernetes\/promote\.sh prod "\$digest" "\$IMAGE"\)"\nif \[ -z "\$branch" \]; then exit 0; fi[\s\S]*-o merge_request\.create/,
   );
   expect(pipeline.variables.IMAGE).toBe('ghcr.io/acme/billing-api');
   return jobs.map(j => j.name);
@@ -574,6 +719,7 @@ describe('microservice:deploy:render', () => {
             ...ciFiles,
             'deploy/kubernetes/README.md',
             'deploy/kubernetes/check.sh',
+            'deploy/kubernetes/promote.sh',
             'deploy/kubernetes/set-digest.sh',
             ...BASE_FILES.map(f => `deploy/kubernetes/base/${f}`),
             ...(serviceMonitor
@@ -1052,7 +1198,13 @@ describe('microservice:deploy:render', () => {
         expect(refused.status).not.toBe(0);
         expect(refused.stderr).toMatch(/'main' is not a sha256 digest/);
         expect(sh('--print', 'prod').stdout.trim()).toBe(UNBUILT_DIGEST);
-        // check.sh is valid shell.
+        // check.sh and promote.sh are valid shell.
+        expect(
+          spawnSync('sh', [
+            '-n',
+            workspace.resolve('deploy/kubernetes/promote.sh'),
+          ]).status,
+        ).toBe(0);
         expect(
           spawnSync('sh', [
             '-n',
@@ -1062,6 +1214,68 @@ describe('microservice:deploy:render', () => {
       });
     },
   );
+
+  it('promote.sh commits a promotion once; run again it is a no-op that says so; a bad digest changes nothing', async () => {
+    await run({ stack: 'go', name: 'billing-api', owner: OWNER, ci: 'gitlab' });
+    const git = (...args: string[]) =>
+      spawnSync('git', ['-C', workspace.path, ...args], { encoding: 'utf8' });
+    const identity = ['-c', 'user.name=CI', '-c', 'user.email=ci@example.com'];
+    git('init', '--quiet', '--initial-branch=main');
+    git('add', '--all');
+    git(...identity, 'commit', '--quiet', '-m', 'Initial commit');
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const image = 'ghcr.io/acme/billing-api';
+    const promote = (value: string) =>
+      spawnSync(
+        'sh',
+        [
+          workspace.resolve('deploy/kubernetes/promote.sh'),
+          'prod',
+          value,
+          image,
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: 'CI',
+            GIT_AUTHOR_EMAIL: 'ci@example.com',
+            GIT_COMMITTER_NAME: 'CI',
+            GIT_COMMITTER_EMAIL: 'ci@example.com',
+          },
+        },
+      );
+    const commits = () => git('rev-list', '--count', 'HEAD').stdout.trim();
+
+    const bad = promote('latest');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/'latest' is not a sha256 digest/);
+    expect([commits(), git('status', '--porcelain').stdout]).toEqual(['1', '']);
+
+    const first = promote(digest);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toBe(`promote/prod-${'c'.repeat(12)}\n`);
+    expect(commits()).toBe('2');
+    expect(git('log', '-1', '--format=%s').stdout.trim()).toBe(
+      `deploy(prod): ${image}@${digest}`,
+    );
+    expect(git('show', '--name-only', '--format=', 'HEAD').stdout.trim()).toBe(
+      'deploy/kubernetes/overlays/prod/kustomization.yaml',
+    );
+    // The overlay's image (the placeholder registry here: no repository location was given) at that digest.
+    expect(
+      one(overlay('prod'), 'Deployment').spec.template.spec.containers[0].image,
+    ).toBe(`registry.example.com/billing-api@${digest}`);
+
+    const second = promote(digest);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toBe(
+      `promote: prod already runs ${image}@${digest}; nothing to promote\n`,
+    );
+    expect([commits(), git('status', '--porcelain').stdout]).toEqual(['2', '']);
+  });
 
   it('writes the hardened Deployment the issue asks for', async () => {
     await run({ stack: 'go', name: 'billing-api', owner: OWNER, port: 9090 });
@@ -1699,6 +1913,8 @@ describe('microservice:deploy:render', () => {
       argocd: true,
       databaseEgress: 'namespace:databases, 10.20.0.0/16',
       otlpEgress: 'namespace:observability',
+      // A kind beyond the core ones, which the project must allow too.
+      serviceMonitor: true,
     });
     expect(ctx.output).toHaveBeenCalledWith('argocdApplications', [
       'deploy/argocd/application-dev.yaml',
@@ -1716,7 +1932,7 @@ describe('microservice:deploy:render', () => {
           finalizers: ['resources-finalizer.argocd.argoproj.io'],
         },
         spec: {
-          project: 'default',
+          project: 'orders',
           source: {
             repoURL: 'https://gitlab.com/acme/orders.git',
             targetRevision: 'main',
@@ -1729,6 +1945,13 @@ describe('microservice:deploy:render', () => {
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
             syncOptions: ['CreateNamespace=true'],
+            managedNamespaceMetadata: {
+              labels: {
+                'pod-security.kubernetes.io/enforce': 'restricted',
+                'pod-security.kubernetes.io/audit': 'restricted',
+                'pod-security.kubernetes.io/warn': 'restricted',
+              },
+            },
           },
         },
       });
@@ -1755,6 +1978,39 @@ describe('microservice:deploy:render', () => {
         },
       ]);
     }
+    // The project: this repository only, the two namespaces only, and exactly the kinds the overlays render.
+    const [project] = yamlObjects('deploy/argocd/appproject.yaml');
+    expect(project).toMatchObject({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      metadata: { name: 'orders', namespace: 'argocd' },
+      spec: {
+        sourceRepos: ['https://gitlab.com/acme/orders.git'],
+        destinations: [
+          { server: 'https://kubernetes.default.svc', namespace: 'orders-dev' },
+          {
+            server: 'https://kubernetes.default.svc',
+            namespace: 'orders-prod',
+          },
+        ],
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+      },
+    });
+    const rendered = new Set(
+      [...overlay('dev'), ...overlay('prod')].map(
+        o =>
+          `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${
+            o.kind
+          }`,
+      ),
+    );
+    expect(
+      new Set(
+        project.spec.namespaceResourceWhitelist.map(
+          (k: { group: string; kind: string }) => `${k.group}/${k.kind}`,
+        ),
+      ),
+    ).toEqual(rendered);
     expect(
       parse(read('.microservice/answers.yaml')).actions[DEPLOY_RENDER_ID],
     ).toMatchObject({

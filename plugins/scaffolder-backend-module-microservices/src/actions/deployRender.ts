@@ -271,7 +271,7 @@ export function createDeployRenderAction(options: {
         argocdApplications: z =>
           z.array(z.string(), {
             description:
-              'Argo CD Application files, relative to targetPath (empty unless argocd is on)',
+              'Argo CD Application files, relative to targetPath (empty unless argocd is on); their AppProject is deploy/argocd/appproject.yaml',
           }),
       },
     },
@@ -341,7 +341,7 @@ export function createDeployRenderAction(options: {
       );
       ctx.output(
         'argocdApplications',
-        written.filter(f => f.startsWith(`${ARGOCD_DIR}/`)),
+        written.filter(f => f.startsWith(`${ARGOCD_DIR}/application-`)),
       );
     },
   });

@@ -404,6 +404,7 @@ export function deployValues(spec: DeploySpec) {
       namespace: ARGOCD_NAMESPACE,
       repoUrl: spec.sourceUrl ? `${spec.sourceUrl}.git` : '',
       apps: { dev: `${spec.name}-dev`, prod: `${spec.name}-prod` },
+      project: spec.name,
     },
     ci: {
       provider: spec.ci,
