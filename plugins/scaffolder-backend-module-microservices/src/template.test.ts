@@ -85,6 +85,7 @@ describe('templates/microservice/template.yaml', () => {
       description: '',
       port: 8080,
       ci: 'github',
+      signing: 'keyless',
       serviceMonitor: false,
       auth: false,
       license: 'LicenseRef-Proprietary',

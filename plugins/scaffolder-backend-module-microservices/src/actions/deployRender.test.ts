@@ -1745,6 +1745,126 @@ describe('microservice:deploy:render', () => {
     );
   });
 
+  it('signs with the repository key pair and no public log when signing is key (GitHub)', async () => {
+    const keyFlags =
+      '--key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false';
+    await run({
+      stack: 'go',
+      name: 'billing-api',
+      owner: OWNER,
+      repoUrl: 'github.com?owner=acme&repo=billing-api',
+      signing: 'key',
+    });
+    const ciText = read('.github/workflows/ci.yml');
+    const promoteText = read('.github/workflows/promote.yml');
+    expect(await actionlintProblems(ciText)).toEqual([]);
+    expect(await actionlintProblems(promoteText)).toEqual([]);
+    const workflow = parse(ciText);
+    // No OIDC token anywhere: nothing talks to Fulcio or Rekor.
+    for (const job of Object.values<KObject>(workflow.jobs))
+      expect(job.permissions?.['id-token']).toBeUndefined();
+    const sign = workflow.jobs.sign;
+    expect(sign.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(sign.env).toMatchObject({
+      COSIGN_PRIVATE_KEY: '${{ secrets.COSIGN_PRIVATE_KEY }}',
+      COSIGN_PASSWORD: '${{ secrets.COSIGN_PASSWORD }}',
+    });
+    const runs = sign.steps.map((s: KObject) => s.run ?? '').join('\n');
+    expect(runs).toContain(
+      `cosign sign --yes ${keyFlags} "\${IMAGE}@\${DIGEST}"`,
+    );
+    expect(runs).toContain(
+      `cosign attest --yes ${keyFlags} --type spdxjson --predicate sbom.spdx.json "\${IMAGE}@\${DIGEST}"`,
+    );
+    expect(runs).toContain(
+      `cosign attest --yes ${keyFlags} --type slsaprovenance1 --predicate provenance.json "\${IMAGE}@\${DIGEST}"`,
+    );
+    expect(
+      sign.steps.filter((s: KObject) =>
+        s.uses?.startsWith('actions/attest-build-provenance'),
+      ),
+    ).toEqual([]);
+    expect(sign.steps.every((s: KObject) => s.if === undefined)).toBe(true);
+    // Promotion verifies with the public key; no certificate identity anywhere.
+    const promote = parse(promoteText);
+    const verify = promote.jobs.promote.steps.find((s: KObject) =>
+      /cosign verify/.test(s.run ?? ''),
+    );
+    expect(verify.env).toEqual({
+      COSIGN_PUBLIC_KEY: '${{ secrets.COSIGN_PUBLIC_KEY }}',
+    });
+    expect(verify.run).toContain(
+      'cosign verify --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog=true "${IMAGE}@${digest}" > /dev/null',
+    );
+    expect(`${ciText}${promoteText}`).not.toContain('certificate-identity');
+    const readme = read('deploy/kubernetes/README.md');
+    expect(readme).toContain(
+      'nothing about this repository reaches a public transparency\n  log',
+    );
+    expect(readme).toContain(
+      'cosign generate-key-pair github://<owner>/<repository>',
+    );
+    expect(readme).not.toContain('Rekor');
+    expect(
+      parse(read('.microservice/answers.yaml')).actions[DEPLOY_RENDER_ID],
+    ).toMatchObject({ signing: 'key' });
+  });
+
+  it('signs with the repository key pair and no public log when signing is key (GitLab), and says what keyless writes', async () => {
+    const keyFlags =
+      '--key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false';
+    await run({
+      stack: 'rust',
+      name: 'orders',
+      owner: OWNER,
+      ci: 'gitlab',
+      repoUrl: 'gitlab.com?owner=acme&repo=orders',
+      signing: 'key',
+    });
+    const text = read('.gitlab-ci.yml');
+    const { problems, jobs } = checkGitlabPipeline(text);
+    expect(problems).toEqual([]);
+    const job = (name: string) => jobs.find(j => j.name === name)!;
+    expect(job('sign').raw.id_tokens).toBeUndefined();
+    const sign = job('sign').script.join('\n');
+    expect(sign).toContain(
+      `cosign sign --yes ${keyFlags} "$IMAGE@$IMAGE_DIGEST"`,
+    );
+    expect(sign).toContain(
+      `cosign attest --yes ${keyFlags} --type cyclonedx --predicate sbom.cdx.json "$IMAGE@$IMAGE_DIGEST"`,
+    );
+    expect(sign).toContain(
+      `cosign attest --yes ${keyFlags} --type slsaprovenance1 --predicate provenance.json "$IMAGE@$IMAGE_DIGEST"`,
+    );
+    expect(job('promote-prod').script.join('\n')).toMatch(
+      /cosign verify --key env:\/\/COSIGN_PUBLIC_KEY --insecure-ignore-tlog=true "\$IMAGE@\$digest" > \/dev\/null\ngit config user\.name/,
+    );
+    expect(text).not.toContain('certificate-identity');
+    expect(read('deploy/kubernetes/README.md')).toContain(
+      'cosign generate-key-pair gitlab://<group>/<project>` (then mark the CI/CD variables protected and masked)',
+    );
+
+    // Keyless (the default) says what it writes where, and how to stop it.
+    await run({
+      stack: 'rust',
+      name: 'orders',
+      owner: OWNER,
+      ci: 'gitlab',
+      repoUrl: 'gitlab.com?owner=acme&repo=orders',
+      overwrite: true,
+    });
+    expect(
+      checkGitlabPipeline(read('.gitlab-ci.yml')).jobs.find(
+        j => j.name === 'sign',
+      )!.raw.id_tokens,
+    ).toEqual({
+      SIGSTORE_ID_TOKEN: { aud: 'sigstore' },
+    });
+    expect(read('deploy/kubernetes/README.md')).toMatch(
+      /written to Sigstore's public transparency log \(Rekor\) — also for a private\s+repository\. To keep that private[\s\S]*`signing: key` in\s+`\.microservice\/answers\.yaml`/,
+    );
+  });
+
   it("writes no pipeline with ci 'none', and reports what it rendered", async () => {
     const ctx = await run({
       stack: 'rust',
@@ -1830,6 +1950,10 @@ describe('microservice:deploy:render', () => {
     ],
     [{ argocd: true }, /^argocd: an Argo CD Application needs the repository/],
     [{ argocd: 'yes' }, /^argocd: must be a boolean/],
+    [
+      { signing: 'none' },
+      /^signing: 'none' is not a signing mode; choose one of keyless, key/,
+    ],
     [
       { databaseEgress: '0.0.0.0/0' },
       /^databaseEgress: '0.0.0.0\/0' is every address/,

@@ -18,6 +18,8 @@ import { DEFAULT_TEMPLATE_REF } from '../stacks/prepareService';
 import {
   CI_PROVIDERS,
   DEFAULT_CI,
+  DEFAULT_SIGNING,
+  SIGNING_MODES,
   DEFAULT_LICENSE,
   DEFAULT_EGRESS,
   DEFAULT_PORT,
@@ -49,6 +51,7 @@ export type DeployRenderInput = {
   image?: string;
   port?: number;
   ci?: 'github' | 'gitlab' | 'none';
+  signing?: 'keyless' | 'key';
   serviceMonitor?: boolean;
   auth?: boolean;
   license?: string;
@@ -93,6 +96,7 @@ export function recordedDeployInput(
         : spec.image.reference,
     port: spec.port,
     ci: spec.ci,
+    signing: spec.signing,
     serviceMonitor: spec.serviceMonitor,
     auth: spec.auth,
     license: spec.license,
@@ -194,6 +198,14 @@ export function createDeployRenderAction(options: {
           props.withDefault(
             z.enum(CI_PROVIDERS, { description: 'CI pipeline to write' }),
             DEFAULT_CI,
+          ),
+        signing: z =>
+          props.withDefault(
+            z.enum(SIGNING_MODES, {
+              description:
+                "How CI signs the image: 'keyless' (Sigstore: the pipeline's identity goes into the public transparency log) or 'key' (the repository's own cosign key pair; no public log entry)",
+            }),
+            DEFAULT_SIGNING,
           ),
         serviceMonitor: z =>
           props.withDefault(

@@ -74,6 +74,7 @@ describe('recorded answers', () => {
           image: 'ghcr.io/acme/people-api',
           port: 8080,
           ci: 'gitlab',
+          signing: 'keyless',
           serviceMonitor: false,
           auth: false,
           license: 'LicenseRef-Proprietary',

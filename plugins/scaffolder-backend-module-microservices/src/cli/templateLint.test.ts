@@ -78,6 +78,7 @@ describe('yarn template lint', () => {
           ', auth=true',
           ', ci="gitlab"',
           ', ci="none"',
+          ', signing="key"',
           ', serviceMonitor=true',
           ', publish="github"',
           ', publish="gitlab"',
@@ -95,6 +96,7 @@ describe('yarn template lint', () => {
       resource: 'user',
       auth: false,
       ci: 'github',
+      signing: 'keyless',
       serviceMonitor: false,
       databaseEgress: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
       otlpEgress: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
@@ -104,7 +106,7 @@ describe('yarn template lint', () => {
     });
     expect(
       combinations(template, { exhaustive: true }).combinations,
-    ).toHaveLength(3 * 2 * 3 * 2 * 3);
+    ).toHaveLength(3 * 2 * 3 * 2 * 2 * 3);
   });
 
   it('passes the shipped templates and reports each broken fixture precisely, exiting non-zero', () => {

@@ -30,6 +30,16 @@ export const CI_PROVIDERS = ['github', 'gitlab', 'none'] as const;
 export type CiProvider = (typeof CI_PROVIDERS)[number];
 export const DEFAULT_CI: CiProvider = 'github';
 
+/**
+ * How CI signs the image and its attestations: `keyless` — cosign with the pipeline's OIDC identity through
+ * Sigstore's public Fulcio and Rekor (no keys to keep, but the identity — repository, workflow, branch — is
+ * written into the public transparency log, also for a private repository); `key` — cosign with the
+ * repository's own key pair, nothing written to a public log.
+ */
+export const SIGNING_MODES = ['keyless', 'key'] as const;
+export type SigningMode = (typeof SIGNING_MODES)[number];
+export const DEFAULT_SIGNING: SigningMode = 'keyless';
+
 /** The raw inputs of `microservice:deploy:render`, as they arrive (optional fields may be missing). */
 export interface DeployInput {
   stack: string;
@@ -40,6 +50,7 @@ export interface DeployInput {
   image?: string;
   port?: number;
   ci?: string;
+  signing?: string;
   serviceMonitor?: boolean;
   auth?: boolean;
   license?: string;
@@ -57,6 +68,7 @@ export interface DeploySpec {
   owner: string;
   port: number;
   ci: CiProvider;
+  signing: SigningMode;
   serviceMonitor: boolean;
   auth: boolean;
   license: string;
@@ -188,6 +200,18 @@ export function parseEgress(value: unknown, field: string): EgressPeer[] {
   });
 }
 
+export function validateSigning(value: unknown): SigningMode {
+  const signing = optional<string>(value, 'signing', 'string', DEFAULT_SIGNING);
+  if (!(SIGNING_MODES as readonly string[]).includes(signing)) {
+    throw new InputError(
+      `signing: '${signing}' is not a signing mode; choose one of ${SIGNING_MODES.join(
+        ', ',
+      )}`,
+    );
+  }
+  return signing as SigningMode;
+}
+
 export function validateCiProvider(value: unknown): CiProvider {
   const ci = optional<string>(value, 'ci', 'string', DEFAULT_CI);
   if (!(CI_PROVIDERS as readonly string[]).includes(ci)) {
@@ -281,6 +305,7 @@ export function deploySpec(
     owner,
     port: validatePort(input.port),
     ci: validateCiProvider(input.ci),
+    signing: validateSigning(input.signing),
     serviceMonitor: optional<boolean>(
       input.serviceMonitor,
       'serviceMonitor',
@@ -408,6 +433,7 @@ export function deployValues(spec: DeploySpec) {
     },
     ci: {
       provider: spec.ci,
+      signing: spec.signing,
       defaultBranch: DEFAULT_BRANCH,
       postgresImage: POSTGRES_IMAGE,
       // kubeconform's schema version: the floor, so nothing newer slips into the manifests.
