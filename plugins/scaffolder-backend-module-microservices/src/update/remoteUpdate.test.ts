@@ -418,27 +418,38 @@ describe.each(['github', 'gitlab'] as const)(
   },
 );
 
-describe('remote updates refuse, and push nothing half-way', () => {
-  let world: World;
-  const refs = () =>
-    world.server
-      .git(world.repository, 'for-each-ref', '--format=%(refname)')
-      .trim()
-      .split('\n')
-      .sort();
-
+/** A service on the provider with release 1.1.0's skeleton change waiting: for the tests that refuse an update. */
+function refusalsOn(provider: Provider, name: string) {
+  const state: { world?: World } = {};
   beforeAll(async () => {
-    world = await createService('github', 'refusals-api');
+    state.world = await createService(provider, name);
     release(RELEASES[1]);
-    changeSkeleton(world, '1.1.0');
+    changeSkeleton(state.world, '1.1.0');
   });
-  const update = (options: { token?: string; branchName?: string } = {}) =>
-    updateRemoteRepository({
-      repoUrl: world.repoUrl,
-      integrations: world.integrations,
-      skeletonRoot: world.skeletons,
-      ...options,
-    });
+  const world = () => state.world!;
+  return {
+    world,
+    /** The bare repository's refs: what a refusal must leave as it was. */
+    refs: () =>
+      world()
+        .server.git(world().repository, 'for-each-ref', '--format=%(refname)')
+        .trim()
+        .split('\n')
+        .sort(),
+    update: (
+      options: { token?: string; branchName?: string; repoUrl?: string } = {},
+    ) =>
+      updateRemoteRepository({
+        repoUrl: world().repoUrl,
+        integrations: world().integrations,
+        skeletonRoot: world().skeletons,
+        ...options,
+      }),
+  };
+}
+
+describe('remote updates refuse, and push nothing half-way', () => {
+  const { world, refs, update } = refusalsOn('github', 'refusals-api');
 
   it('a token that can read but not push', async () => {
     const before = refs();
@@ -457,12 +468,12 @@ describe('remote updates refuse, and push nothing half-way', () => {
   it('a remote that rejects the push (protected branch): nothing pushed, nothing proposed', async () => {
     const before = refs();
     const hook = path.join(
-      world.server.root,
-      world.repository,
+      world().server.root,
+      world().repository,
       'hooks/pre-receive',
     );
-    world.server.refusePushes(
-      world.repository,
+    world().server.refusePushes(
+      world().repository,
       'GH006: Protected branch update failed for refs/heads/microservice-update/*.',
     );
     // The message quotes git, but never the token (nor its Basic encoding).
@@ -479,7 +490,7 @@ describe('remote updates refuse, and push nothing half-way', () => {
       /^acme\/refusals-api: the remote refused the push of branch microservice-update\/1\.1\.0-[0-9a-f]{7} and tag microservice\/pristine\/1\.1\.0-[0-9a-f]{7} — .*GH006: Protected branch update failed.*Nothing was pushed \(the push is atomic\)/,
     );
     expect(refs()).toEqual(before);
-    expect(world.fake.pullRequests).toEqual([]);
+    expect(world().fake.pullRequests).toEqual([]);
   });
 
   it('a token that may push but not open pull requests: the pushed branch and tag are deleted again', async () => {
@@ -488,12 +499,12 @@ describe('remote updates refuse, and push nothing half-way', () => {
       /^acme\/refusals-api: could not open the pull request from microservice-update\/1\.1\.0-\w+ into main \(403 Resource not accessible by integration\) — the token may push but not open pull requests \(it needs pull-requests: write\); the branch microservice-update\/1\.1\.0-\w+ and the tag microservice\/pristine\/1\.1\.0-\w+ were deleted again$/,
     );
     expect(refs()).toEqual(before);
-    expect(world.fake.pullRequests).toEqual([]);
+    expect(world().fake.pullRequests).toEqual([]);
   });
 
   it('an update branch that already exists on the remote', async () => {
-    world.server.git(
-      world.repository,
+    world().server.git(
+      world().repository,
       'update-ref',
       'refs/heads/microservice-update/open',
       'main',
@@ -505,8 +516,8 @@ describe('remote updates refuse, and push nothing half-way', () => {
       "branchName: 'microservice-update/open' already exists on acme/refusals-api (an earlier update's pull request?); merge or delete it, or choose another branch name; nothing was pushed",
     );
     expect(refs()).toEqual(before);
-    world.server.git(
-      world.repository,
+    world().server.git(
+      world().repository,
       'update-ref',
       '-d',
       'refs/heads/microservice-update/open',
@@ -526,10 +537,10 @@ describe('remote updates refuse, and push nothing half-way', () => {
     ],
   ])('an answers file %s', async (_, change, message) => {
     const before = refs();
-    teamCommit(world, ANSWERS_FILE, change);
+    teamCommit(world(), ANSWERS_FILE, change);
     await expect(update()).rejects.toThrow(message);
-    world.server.git(
-      world.repository,
+    world().server.git(
+      world().repository,
       'update-ref',
       'refs/heads/main',
       'main~1',
@@ -541,15 +552,15 @@ describe('remote updates refuse, and push nothing half-way', () => {
     const before = refs();
     const ctx = {
       ...createMockActionContext({
-        input: { repoUrl: world.repoUrl },
-        workspacePath: fs.mkdtempSync(path.join(world.work, 'dry-')),
+        input: { repoUrl: world().repoUrl },
+        workspacePath: fs.mkdtempSync(path.join(world().work, 'dry-')),
       }),
       isDryRun: true,
     };
     await createServiceUpdateAction({
-      config: world.config,
-      integrations: world.integrations,
-      skeletonRoot: world.skeletons,
+      config: world().config,
+      integrations: world().integrations,
+      skeletonRoot: world().skeletons,
     }).handler(ctx as any);
     const outputs = Object.fromEntries(
       (ctx.output as jest.Mock).mock.calls.map(([k, v]) => [k, v]),
@@ -559,12 +570,12 @@ describe('remote updates refuse, and push nothing half-way', () => {
       changed: true,
       fromVersion: '1.0.0',
       toVersion: '1.1.0',
-      remoteUrl: `${world.server.baseUrl}/acme/refusals-api`,
+      remoteUrl: `${world().server.baseUrl}/acme/refusals-api`,
     });
     expect(outputs.summary).toContain('would create branch');
     expect(outputs.pullRequestUrl).toBeUndefined();
     expect(refs()).toEqual(before);
-    expect(world.fake.pullRequests).toEqual([]);
+    expect(world().fake.pullRequests).toEqual([]);
   });
 
   it('a GitHub Enterprise integration without apiBaseUrl: the token never goes to api.github.com', async () => {
@@ -586,13 +597,19 @@ describe('remote updates refuse, and push nothing half-way', () => {
   });
 
   it('a clone URL on another host or over plain http elsewhere: the token is not sent there', async () => {
-    world.fakeOptions.cloneOrigin = 'http://mirror.example.com';
+    world().fakeOptions.cloneOrigin = 'http://mirror.example.com';
     try {
       await expect(update()).rejects.toThrow(
-        `repoUrl: ${world.server.host} gave the clone URL http://mirror.example.com/acme/refusals-api.git, which is neither https on ${world.server.host} nor the origin of its API (${world.server.baseUrl}); refusing to send the token there`,
+        `repoUrl: ${
+          world().server.host
+        } gave the clone URL http://mirror.example.com/acme/refusals-api.git, which is neither https on ${
+          world().server.host
+        } nor the origin of its API (${
+          world().server.baseUrl
+        }); refusing to send the token there`,
       );
     } finally {
-      delete world.fakeOptions.cloneOrigin;
+      delete world().fakeOptions.cloneOrigin;
     }
   });
 
@@ -603,8 +620,8 @@ describe('remote updates refuse, and push nothing half-way', () => {
         integrations: {
           github: [
             {
-              host: world.server.host,
-              apiBaseUrl: `${world.server.baseUrl}/api/v3`,
+              host: world().server.host,
+              apiBaseUrl: `${world().server.baseUrl}/api/v3`,
               token: APP_TOKEN,
             },
           ],
@@ -612,16 +629,16 @@ describe('remote updates refuse, and push nothing half-way', () => {
       }),
     );
     const result = await updateRemoteRepository({
-      repoUrl: world.repoUrl,
+      repoUrl: world().repoUrl,
       integrations: appIntegrations,
-      skeletonRoot: world.skeletons,
+      skeletonRoot: world().skeletons,
     });
     expect(result.pullRequest?.number).toBe(1);
-    expect(world.fake.pullRequests[0]).toMatchObject({
+    expect(world().fake.pullRequests[0]).toMatchObject({
       token: APP_TOKEN,
       head: result.branchName,
     });
-    expect(world.fake.pullRequests[0].body).toContain(
+    expect(world().fake.pullRequests[0].body).toContain(
       'Template version 1.0.0 → 1.1.0',
     );
     expect(refs()).toEqual(
@@ -631,7 +648,45 @@ describe('remote updates refuse, and push nothing half-way', () => {
         `refs/tags/${result.pristineTag}`,
       ].sort(),
     );
-    expect(world.fake.violations).toEqual([]);
+    expect(world().fake.violations).toEqual([]);
+  });
+});
+
+describe("remote updates on GitLab refuse with GitLab's answers, and push nothing half-way", () => {
+  const { world, refs, update } = refusalsOn('gitlab', 'gitlab-refusals');
+
+  it('a token GitLab does not accept, a project it does not know, a Reporter', async () => {
+    const before = refs();
+    await expect(update({ token: 'unknown' })).rejects.toThrow(
+      /^repoUrl: 127\.0\.0\.1:\d+ refused the user's token \(401 /,
+    );
+    await expect(
+      update({ repoUrl: `${world().server.host}?owner=acme&repo=missing` }),
+    ).rejects.toThrow(
+      /^repoUrl: acme\/missing on 127\.0\.0\.1:\d+ does not exist or this token cannot read it \(404 /,
+    );
+    await expect(update({ token: READ_ONLY })).rejects.toThrow(
+      'repoUrl: the token can read acme/gitlab-refusals but not push to it (it needs the Developer role or higher); nothing was pushed',
+    );
+    expect(refs()).toEqual(before);
+  });
+
+  it('a token that may push but not open merge requests: the pushed branch and tag are deleted again', async () => {
+    const before = refs();
+    await expect(update({ token: NO_PROPOSALS })).rejects.toThrow(
+      /^acme\/gitlab-refusals: could not open the merge request from microservice-update\/1\.1\.0-\w+ into main \(403 .*\) — the token may push but not open merge requests \(it needs the api scope\); the branch microservice-update\/1\.1\.0-\w+ and the tag microservice\/pristine\/1\.1\.0-\w+ were deleted again$/,
+    );
+    expect(refs()).toEqual(before);
+    expect(world().fake.pullRequests).toEqual([]);
+    // A user's token goes to GitLab as an OAuth bearer token, the integration's as PRIVATE-TOKEN.
+    expect(
+      new Set(
+        world()
+          .server.apiRequests.filter(r => r.token === NO_PROPOSALS)
+          .map(r => r.scheme),
+      ),
+    ).toEqual(new Set(['bearer']));
+    expect(world().fake.violations).toEqual([]);
   });
 });
 
