@@ -8,6 +8,7 @@ import {
   SELF_HOSTED_GITLAB,
   selfHostedIntegrations,
 } from '../../testUtils/integrations';
+import { packageVersion } from '../packageFiles';
 import { createServiceRenderAction } from './serviceRender';
 
 const HOSTILE =
@@ -180,6 +181,9 @@ describe('microservice:service:render', () => {
       'backstage.io/techdocs-ref': 'dir:.',
       'backstage.io/kubernetes-id': 'billing-api',
       'backstage.io/source-template': 'template:default/microservice',
+      // Where the Component comes from: template, version and stack, which an update rewrites.
+      'cross-stack.dev/template-version': packageVersion(),
+      'cross-stack.dev/stack': 'go',
     });
     expect(api.spec).toMatchObject({
       type: 'openapi',

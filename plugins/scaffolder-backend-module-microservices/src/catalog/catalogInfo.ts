@@ -5,6 +5,8 @@ import type { ServiceSpec } from '../stacks/types';
 
 export const TEMPLATE_REF_ANNOTATION = 'backstage.io/source-template';
 export const TEMPLATE_VERSION_ANNOTATION = 'cross-stack.dev/template-version';
+/** The stack that rendered the service (`go`, `dotnet`, `rust`): with the two above, where the Component comes from. */
+export const STACK_ANNOTATION = 'cross-stack.dev/stack';
 
 export interface CatalogInfoOptions {
   /** The template entity that produced the service, e.g. `template:default/microservice`. */
@@ -45,6 +47,7 @@ export function catalogEntities(
         'backstage.io/kubernetes-id': spec.name,
         [TEMPLATE_REF_ANNOTATION]: options.templateRef,
         [TEMPLATE_VERSION_ANNOTATION]: options.templateVersion,
+        [STACK_ANNOTATION]: spec.stack,
         ...scmAnnotations(spec.repository),
       },
       tags: [spec.stack, 'microservice'],
