@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -227,12 +227,20 @@ export async function startGitServer(options: {
       );
     },
     hasRef(repository, ref) {
-      try {
-        git(repository, 'rev-parse', '--verify', '--quiet', ref);
-        return true;
-      } catch {
-        return false;
-      }
+      // Quietly: a repository that does not exist is an answer here, not an error to print.
+      const found = spawnSync(
+        'git',
+        [
+          '-C',
+          path.join(root, repository),
+          'rev-parse',
+          '--verify',
+          '--quiet',
+          ref,
+        ],
+        { stdio: 'ignore' },
+      );
+      return found.status === 0;
     },
     async stop() {
       await new Promise<void>(resolve => http_.close(() => resolve()));
