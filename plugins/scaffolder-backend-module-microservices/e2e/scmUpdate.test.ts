@@ -23,7 +23,11 @@ import {
   type RunningBackend,
 } from 'e2e';
 import { startGitServer, type GitServer } from '../testUtils/gitServer';
-import { fakeGithub, fakeGitlab } from '../testUtils/scmApi';
+import {
+  fakeGithub,
+  fakeGitlab,
+  scmIntegrationsConfig,
+} from '../testUtils/scmApi';
 
 jest.setTimeout(300_000);
 
@@ -45,18 +49,7 @@ describe.each(['github', 'gitlab'] as const)(
       fs.writeFileSync(
         config,
         stringify({
-          integrations: {
-            [provider]: [
-              {
-                host: server.host,
-                apiBaseUrl: `${server.baseUrl}/api/${
-                  provider === 'github' ? 'v3' : 'v4'
-                }`,
-                ...(provider === 'gitlab' ? { baseUrl: server.baseUrl } : {}),
-                token: TOKEN,
-              },
-            ],
-          },
+          integrations: scmIntegrationsConfig(provider, server, TOKEN),
         }),
       );
       backend = await startBackend({ configs: [config] });

@@ -45,6 +45,29 @@ export interface FakeScmOptions {
 
 type Answer = ReturnType<ApiHandler>;
 
+/**
+ * The `integrations` config a backend needs to reach the git server as GitHub (API under `/api/v3`) or GitLab
+ * (`/api/v4`, with its base URL) with `token`.
+ */
+export function scmIntegrationsConfig(
+  provider: 'github' | 'gitlab',
+  server: Pick<GitServer, 'host' | 'baseUrl'>,
+  token: string,
+) {
+  return {
+    [provider]: [
+      {
+        host: server.host,
+        apiBaseUrl: `${server.baseUrl}/api/${
+          provider === 'github' ? 'v3' : 'v4'
+        }`,
+        ...(provider === 'gitlab' ? { baseUrl: server.baseUrl } : {}),
+        token,
+      },
+    ],
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // GitHub: the operations of api.github.com's OpenAPI description.
 

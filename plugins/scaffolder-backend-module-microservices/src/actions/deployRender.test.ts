@@ -165,6 +165,10 @@ const NUGET_AUDIT =
   'dotnet restore --locked-mode --force -p:NuGetAudit=true -p:NuGetAuditMode=all -p:NuGetAuditLevel=high -warnaserror:NU1900,NU1903,NU1904,NU1905';
 
 /** The GitHub workflows: actionlint-clean, gates before the push, supply chain after it, pinned actions. */
+/** What key signing adds to every cosign sign/attest: the repository's key, nothing to a public log. */
+const KEY_SIGNING_FLAGS =
+  '--key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false';
+
 /**
  * Runs the GitHub sign job's cosign provenance step as a runner does (bash -e), with the environment GitHub
  * sets and a `cosign` that records its arguments and the predicate, and checks the SLSA statement it signs.
@@ -1746,8 +1750,6 @@ describe('microservice:deploy:render', () => {
   });
 
   it('signs with the repository key pair and no public log when signing is key (GitHub)', async () => {
-    const keyFlags =
-      '--key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false';
     await run({
       stack: 'go',
       name: 'billing-api',
@@ -1771,13 +1773,13 @@ describe('microservice:deploy:render', () => {
     });
     const runs = sign.steps.map((s: KObject) => s.run ?? '').join('\n');
     expect(runs).toContain(
-      `cosign sign --yes ${keyFlags} "\${IMAGE}@\${DIGEST}"`,
+      `cosign sign --yes ${KEY_SIGNING_FLAGS} "\${IMAGE}@\${DIGEST}"`,
     );
     expect(runs).toContain(
-      `cosign attest --yes ${keyFlags} --type spdxjson --predicate sbom.spdx.json "\${IMAGE}@\${DIGEST}"`,
+      `cosign attest --yes ${KEY_SIGNING_FLAGS} --type spdxjson --predicate sbom.spdx.json "\${IMAGE}@\${DIGEST}"`,
     );
     expect(runs).toContain(
-      `cosign attest --yes ${keyFlags} --type slsaprovenance1 --predicate provenance.json "\${IMAGE}@\${DIGEST}"`,
+      `cosign attest --yes ${KEY_SIGNING_FLAGS} --type slsaprovenance1 --predicate provenance.json "\${IMAGE}@\${DIGEST}"`,
     );
     expect(
       sign.steps.filter((s: KObject) =>
@@ -1811,8 +1813,6 @@ describe('microservice:deploy:render', () => {
   });
 
   it('signs with the repository key pair and no public log when signing is key (GitLab), and says what keyless writes', async () => {
-    const keyFlags =
-      '--key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false';
     await run({
       stack: 'rust',
       name: 'orders',
@@ -1828,13 +1828,13 @@ describe('microservice:deploy:render', () => {
     expect(job('sign').raw.id_tokens).toBeUndefined();
     const sign = job('sign').script.join('\n');
     expect(sign).toContain(
-      `cosign sign --yes ${keyFlags} "$IMAGE@$IMAGE_DIGEST"`,
+      `cosign sign --yes ${KEY_SIGNING_FLAGS} "$IMAGE@$IMAGE_DIGEST"`,
     );
     expect(sign).toContain(
-      `cosign attest --yes ${keyFlags} --type cyclonedx --predicate sbom.cdx.json "$IMAGE@$IMAGE_DIGEST"`,
+      `cosign attest --yes ${KEY_SIGNING_FLAGS} --type cyclonedx --predicate sbom.cdx.json "$IMAGE@$IMAGE_DIGEST"`,
     );
     expect(sign).toContain(
-      `cosign attest --yes ${keyFlags} --type slsaprovenance1 --predicate provenance.json "$IMAGE@$IMAGE_DIGEST"`,
+      `cosign attest --yes ${KEY_SIGNING_FLAGS} --type slsaprovenance1 --predicate provenance.json "$IMAGE@$IMAGE_DIGEST"`,
     );
     expect(job('promote-prod').script.join('\n')).toMatch(
       /cosign verify --key env:\/\/COSIGN_PUBLIC_KEY --insecure-ignore-tlog=true "\$IMAGE@\$digest" > \/dev\/null\ngit config user\.name/,

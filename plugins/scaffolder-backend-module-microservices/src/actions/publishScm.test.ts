@@ -6,7 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startGitServer, type GitServer } from '../../testUtils/gitServer';
-import { fakeGithub, fakeGitlab, type FakeScm } from '../../testUtils/scmApi';
+import {
+  fakeGithub,
+  fakeGitlab,
+  scmIntegrationsConfig,
+  type FakeScm,
+} from '../../testUtils/scmApi';
 import {
   createAndPublishActions,
   runTemplate,
@@ -63,18 +68,7 @@ describe.each([
 
     it('pushes a first commit marked as the pristine render, from which an update starts', async () => {
       const config = new ConfigReader({
-        integrations: {
-          [provider]: [
-            {
-              host: server.host,
-              apiBaseUrl: `${server.baseUrl}/api/${
-                provider === 'github' ? 'v3' : 'v4'
-              }`,
-              ...(provider === 'gitlab' ? { baseUrl: server.baseUrl } : {}),
-              token: TOKEN,
-            },
-          ],
-        },
+        integrations: scmIntegrationsConfig(provider, server, TOKEN),
       });
       const integrations = ScmIntegrations.fromConfig(config);
       const workspacePath = fs.mkdtempSync(

@@ -14,6 +14,7 @@ import {
   fakeGithub,
   fakeGitlab,
   type FakeScm,
+  scmIntegrationsConfig,
   type FakeScmOptions,
 } from '../../testUtils/scmApi';
 import {
@@ -84,28 +85,9 @@ async function createService(provider: Provider, name: string) {
     },
     api: fake.api,
   });
-  const integration =
-    provider === 'github'
-      ? {
-          github: [
-            {
-              host: server.host,
-              apiBaseUrl: `${server.baseUrl}/api/v3`,
-              token: TOKEN,
-            },
-          ],
-        }
-      : {
-          gitlab: [
-            {
-              host: server.host,
-              apiBaseUrl: `${server.baseUrl}/api/v4`,
-              baseUrl: server.baseUrl,
-              token: TOKEN,
-            },
-          ],
-        };
-  const config = new ConfigReader({ integrations: integration });
+  const config = new ConfigReader({
+    integrations: scmIntegrationsConfig(provider, server, TOKEN),
+  });
   const integrations = ScmIntegrations.fromConfig(config);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-update-'));
   const skeletons = copySkeletons(work);
@@ -617,15 +599,11 @@ describe('remote updates refuse, and push nothing half-way', () => {
     const before = refs();
     const appIntegrations = ScmIntegrations.fromConfig(
       new ConfigReader({
-        integrations: {
-          github: [
-            {
-              host: world().server.host,
-              apiBaseUrl: `${world().server.baseUrl}/api/v3`,
-              token: APP_TOKEN,
-            },
-          ],
-        },
+        integrations: scmIntegrationsConfig(
+          'github',
+          world().server,
+          APP_TOKEN,
+        ),
       }),
     );
     const result = await updateRemoteRepository({
