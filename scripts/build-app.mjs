@@ -14,6 +14,7 @@ const INPUTS = [
   'packages/app',
   'plugins/scaffolder-frontend-module-microservices',
   'plugins/microservices-common',
+  'plugins/microservices',
   'yarn.lock',
   'app-config.yaml',
 ];

@@ -24,6 +24,9 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
 backend.add(
   import('@cross-stack/plugin-scaffolder-backend-module-microservices'),
 );
+// The portal's routes for generated services (/api/microservices): releases and changelog for the entity card and
+// the fleet page, and the Create form's preview.
+backend.add(import('@cross-stack/plugin-microservices-backend'));
 // Sign-in: the auth backend with OpenID Connect (this portal's module: Backstage's authenticator, a resolver that
 // finds the catalog User by e-mail) and GitHub; each provider works only where app-config configures it. The guest
 // provider is installed only where configured, the embedded default, and signs in only under NODE_ENV development.

@@ -12,12 +12,14 @@ import {
 } from '@cross-stack/plugin-microservices-common';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parse, parseAllDocuments } from 'yaml';
 import { api } from './backend';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
+  describeWithChromium,
+  desktopPage,
+  fullPageScreenshot,
+  launchChromium,
   reviewAndCreate,
   startPortal,
   type RunningPortal,
@@ -28,14 +30,7 @@ const SCREENSHOTS = path.join(__dirname, '../screenshots');
 const START_TIMEOUT_MS = 15 * 60_000;
 jest.setTimeout(5 * 60_000);
 
-const skipReason = fs.existsSync(CHROMIUM)
-  ? undefined
-  : `${CHROMIUM} is not installed (Debian's chromium package; scripts/system-packages.sh installs it as root)`;
-if (skipReason) {
-  // eslint-disable-next-line no-console
-  console.warn(`Browser tests SKIPPED: ${skipReason}`);
-}
-const describeInBrowser = skipReason ? describe.skip : describe;
+const describeInBrowser = describeWithChromium('Browser tests');
 
 const escapeRegExp = (text: string) =>
   text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -48,11 +43,7 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
   beforeAll(async () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     portal = await startPortal(START_TIMEOUT_MS);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
   }, START_TIMEOUT_MS + 60_000);
 
   afterAll(async () => {
@@ -61,31 +52,13 @@ describeInBrowser('the portal in a browser (Chromium, headless)', () => {
   });
 
   async function newPage(): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 1000 },
-    });
-    const page = await context.newPage();
+    const page = await desktopPage(browser);
     pages.push(page);
     return page;
   }
 
-  /**
-   * A full-page screenshot from the top left, mouse out of the way: a wide task log can leave the next page's
-   * content container scrolled sideways.
-   */
-  async function screenshot(page: Page, file: string) {
-    await page.mouse.move(0, 0);
-    await page.evaluate(() => {
-      window.scrollTo(0, 0);
-      document.querySelectorAll('*').forEach(element => {
-        if (element.scrollLeft) element.scrollLeft = 0; // eslint-disable-line no-param-reassign
-      });
-    });
-    await page.screenshot({
-      path: path.join(SCREENSHOTS, file),
-      fullPage: true,
-    });
-  }
+  const screenshot = (page: Page, file: string) =>
+    fullPageScreenshot(page, path.join(SCREENSHOTS, file));
 
   const taskIds = async (): Promise<string[]> => {
     const { status, body } = await api(

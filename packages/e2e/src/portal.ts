@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunningBackend } from './backend';
 import { freePort, guestToken } from './backend';
 
@@ -21,6 +21,36 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * `describe`, or `describe.skip` with a printed reason where Debian's Chromium is missing: how every browser test
+ * file starts.
+ */
+export function describeWithChromium(what: string): jest.Describe {
+  if (fs.existsSync(CHROMIUM)) return describe;
+  // eslint-disable-next-line no-console
+  console.warn(
+    `${what} SKIPPED: ${CHROMIUM} is not installed (Debian's chromium package; scripts/system-packages.sh installs it as root)`,
+  );
+  return describe.skip;
+}
+
+/** Headless Chromium with this machine's flags. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** A page in a fresh context at the size the screenshots are taken. */
+export async function desktopPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1400, height: 1000 },
+  });
+  return context.newPage();
+}
 
 /** The portal as start.sh runs it; `logs()` is everything start.sh and the backend printed. */
 export type RunningPortal = RunningBackend;
@@ -121,11 +151,29 @@ export async function startPortal(timeoutMs: number): Promise<RunningPortal> {
 
 /**
  * The microservice template's form after its About page: Options (waiting for it to show), Repository with its
- * defaults, Review, then Create, as a person clicks through it.
+ * defaults, the Preview (waiting for the generated files to show), Review, then Create, as a person clicks
+ * through it.
  */
 export async function reviewAndCreate(page: Page): Promise<void> {
   await page.getByRole('textbox', { name: 'Sample API resource' }).waitFor();
   await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('list', { name: 'Generated files' }).waitFor();
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
+}
+
+/**
+ * A full-page screenshot from the top left, mouse out of the way: a wide task log can leave the next page's
+ * content container scrolled sideways.
+ */
+export async function fullPageScreenshot(page: Page, file: string) {
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => {
+    window.scrollTo(0, 0);
+    document.querySelectorAll('*').forEach(element => {
+      if (element.scrollLeft) element.scrollLeft = 0; // eslint-disable-line no-param-reassign
+    });
+  });
+  await page.screenshot({ path: file, fullPage: true });
 }

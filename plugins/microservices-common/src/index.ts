@@ -7,3 +7,5 @@
  */
 export * from './serviceName';
 export * from './stacks';
+export * from './origin';
+export * from './preview';

@@ -1,7 +1,8 @@
 /*
  * Task benchmark: the real embedded backend (`yarn start`'s), the Create-component template submitted through the
  * REST API, timed from just before the POST until a poll sees the task completed (render + local publish +
- * catalog registration). First sequentially, then a burst submitted at once.
+ * catalog registration). First sequentially, then a burst submitted at once, then an update task for each service
+ * of the burst submitted at once (the fleet page's bulk proposal), then the Create form's preview one at a time.
  */
 import {
   api,
@@ -16,6 +17,12 @@ export interface TasksResult {
   sequentialP50Ms: number;
   sequentialP95Ms: number;
   concurrentP95Ms: number;
+  /** The fleet page's bulk proposal: one update task per service, all submitted at once. */
+  bulkUpdateP95Ms: number;
+  bulkUpdateMaxMs: number;
+  /** The Create form's preview (POST /api/microservices/preview), one at a time, stacks in turn. */
+  previewP50Ms: number;
+  previewP95Ms: number;
 }
 
 export interface TasksOptions {
@@ -25,6 +32,8 @@ export interface TasksOptions {
 }
 
 export const TEMPLATE = 'template:default/microservice';
+const UPDATE_TEMPLATE = 'template:default/microservice-update';
+const PREVIEW_STACKS = ['go', 'rust', 'dotnet'];
 const OWNER = 'group:default/team-a';
 const TASK_TIMEOUT_MS = 120_000;
 // The status is polled; the interval bounds the measurement error (and the load the polling adds).
@@ -34,6 +43,7 @@ const CONCURRENT_POLL_MS = 100;
 async function submit(
   backend: RunningBackend,
   name: string,
+  templateRef = TEMPLATE,
 ): Promise<{ id: string; started: number }> {
   const started = performance.now();
   const { status, body } = await api(
@@ -41,8 +51,11 @@ async function submit(
     'POST',
     '/api/scaffolder/v2/tasks',
     {
-      templateRef: TEMPLATE,
-      values: { name, owner: OWNER, stack: 'go' },
+      templateRef,
+      values:
+        templateRef === TEMPLATE
+          ? { name, owner: OWNER, stack: 'go' }
+          : { location: 'local', repository: name },
     },
   );
   if (status !== 201)
@@ -129,10 +142,50 @@ export async function benchTasks(options: TasksOptions): Promise<TasksResult> {
     );
     const concurrent = await awaitCompleted(backend, burst, CONCURRENT_POLL_MS);
 
+    // What "Propose updates" on the fleet page does for the services the burst created.
+    options.log(
+      `tasks: ${options.concurrent} update tasks submitted at once (a bulk proposal)`,
+    );
+    const updates = await Promise.all(
+      Array.from({ length: options.concurrent }, (_, i) =>
+        submit(backend, `bench-burst-${i}`, UPDATE_TEMPLATE),
+      ),
+    );
+    const bulk = await awaitCompleted(backend, updates, CONCURRENT_POLL_MS);
+
+    options.log(`tasks: ${options.sequential} previews, one at a time`);
+    const previews: number[] = [];
+    for (let i = 0; i < options.sequential; i++) {
+      const started = performance.now();
+      const { status, body } = await api(
+        backend,
+        'POST',
+        '/api/microservices/preview',
+        {
+          values: {
+            name: `bench-preview-${i}`,
+            owner: OWNER,
+            stack: PREVIEW_STACKS[i % PREVIEW_STACKS.length],
+          },
+        },
+      );
+      if (status !== 200 || !body.tree?.length)
+        throw new Error(
+          `POST /api/microservices/preview answered ${status}: ${JSON.stringify(
+            body,
+          ).slice(0, 500)}`,
+        );
+      previews.push(performance.now() - started);
+    }
+
     return {
       sequentialP50Ms: Math.round(percentile(sequential, 50)),
       sequentialP95Ms: Math.round(percentile(sequential, 95)),
       concurrentP95Ms: Math.round(percentile(concurrent, 95)),
+      bulkUpdateP95Ms: Math.round(percentile(bulk, 95)),
+      bulkUpdateMaxMs: Math.round(Math.max(...bulk)),
+      previewP50Ms: Math.round(percentile(previews, 50)),
+      previewP95Ms: Math.round(percentile(previews, 95)),
     };
   } catch (error) {
     throw new Error(

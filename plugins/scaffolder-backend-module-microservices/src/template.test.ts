@@ -133,6 +133,24 @@ describe('templates/microservice/template.yaml', () => {
       expect([key, properties[key].default]).not.toEqual([key, undefined]);
   });
 
+  it('ends with the Preview page: the generated files, no answer of its own, not on the Review page', () => {
+    const pages = template.spec.parameters;
+    const last = pages[pages.length - 1];
+    expect(last.title).toBe('Preview');
+    expect(last.properties).toEqual({
+      preview: expect.objectContaining({
+        type: 'null',
+        default: null,
+        'ui:field': 'MicroservicePreview',
+        'ui:backstage': { review: { show: false } },
+      }),
+    });
+    // No step reads it.
+    expect(JSON.stringify(template.spec.steps)).not.toContain(
+      'parameters.preview',
+    );
+  });
+
   it('refuses names that are not DNS-1123 labels in the form schema too', () => {
     const validator = new Validator();
     const schema = { type: 'object', properties: { name: properties.name } };

@@ -22,14 +22,27 @@ const ownerPickerField = FormFieldBlueprint.make({
   },
 });
 
+const previewField = FormFieldBlueprint.make({
+  name: 'microservice-preview',
+  params: {
+    field: () => import('./fields').then(m => m.previewFormField),
+  },
+});
+
 /**
  * The scaffolder form fields of the microservice template, for an app on the new frontend system:
  * `MicroserviceName` (the name checked while typing), `MicroserviceStackPicker` (the stack choice explained) and
- * `MicroserviceOwnerPicker` (any group, starting with the signed-in person's own).
+ * `MicroserviceOwnerPicker` (any group, starting with the signed-in person's own) and `MicroservicePreview` (the
+ * files Create will generate, from a dry run on the portal's backend).
  *
  * @public
  */
 export const scaffolderMicroservicesModule = createFrontendModule({
   pluginId: 'scaffolder',
-  extensions: [serviceNameField, stackPickerField, ownerPickerField],
+  extensions: [
+    serviceNameField,
+    stackPickerField,
+    ownerPickerField,
+    previewField,
+  ],
 });

@@ -29,6 +29,10 @@ import {
 
 export const CATALOG_REGISTER_ID = 'microservice:catalog:register';
 
+/** The wait for the registered entity looks after 50 ms, then half as long again each time, at most every 500 ms. */
+const FIRST_LOOK_MS = 50;
+const LAST_LOOK_MS = 500;
+
 /** The entity a registration is "about": the Component when there is one, like the built-in action. */
 function mainEntity(entities: Entity[]): Entity | undefined {
   const real = entities.filter(e => !e.metadata.name.startsWith('generated-'));
@@ -203,15 +207,21 @@ export function createCatalogRegisterAction(options: {
       const credentials = await ctx.getInitiatorCredentials();
       // The catalog processes a new location in the background; a bounded wait lets the task end when the
       // entity can be opened. Running out of time is not a failure: the location is registered.
+      // The first looks come soon (processing and stitching take a few hundred milliseconds on an idle catalog),
+      // later ones less often, so many tasks waiting at once do not crowd the catalog with reads.
       const waitForEntity = async (entityRef: string, seconds: number) => {
         const deadline = Date.now() + seconds * 1000;
+        let interval = FIRST_LOOK_MS;
         while (Date.now() < deadline) {
           if (await catalog.getEntityByRef(entityRef, { credentials })) {
             ctx.logger.info(`${entityRef} is in the catalog`);
             return;
           }
           // A cancelled task stops waiting at once.
-          await sleep(500, undefined, { signal: ctx.signal }).catch(() => {});
+          await sleep(interval, undefined, { signal: ctx.signal }).catch(
+            () => {},
+          );
+          interval = Math.min(interval * 1.5, LAST_LOOK_MS);
           if (ctx.signal?.aborted) {
             throw new CancelledWait(
               `The task was cancelled while waiting for ${entityRef} to appear in the catalog; the location is registered`,

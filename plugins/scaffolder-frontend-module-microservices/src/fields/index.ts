@@ -1,5 +1,6 @@
 import { createFormField } from '@backstage/plugin-scaffolder-react/alpha';
 import { OwnerField } from './OwnerField';
+import { PreviewField } from './PreviewField';
 import { ServiceNameField, validateServiceName } from './ServiceNameField';
 import { StackPickerField } from './StackPickerField';
 
@@ -20,4 +21,10 @@ export const stackPickerFormField = createFormField({
 export const ownerPickerFormField = createFormField({
   name: 'MicroserviceOwnerPicker',
   component: OwnerField,
+});
+
+/** `ui:field: MicroservicePreview` */
+export const previewFormField = createFormField({
+  name: 'MicroservicePreview',
+  component: PreviewField,
 });

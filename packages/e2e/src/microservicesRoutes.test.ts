@@ -1,0 +1,204 @@
+/*
+ * The portal's own routes (/api/microservices) on the real embedded backend: the template's releases and
+ * changelog, and the Create form's preview, which runs the template's steps through the scaffolder's dry run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { api, startBackend, type RunningBackend } from './backend';
+
+jest.setTimeout(240_000);
+
+const MODULE_DIR = path.join(
+  __dirname,
+  '../../../plugins/scaffolder-backend-module-microservices',
+);
+const values = (stack: string, name = 'billing-api') => ({
+  stack,
+  name,
+  owner: 'group:default/team-a',
+});
+
+describe('/api/microservices on the embedded backend', () => {
+  let backend: RunningBackend;
+
+  beforeAll(async () => {
+    backend = await startBackend();
+  });
+  afterAll(async () => {
+    await backend?.stop();
+  });
+
+  it('answers the releases of the installed template package, newest first, with their changelog sections', async () => {
+    const { status, body } = await api(
+      backend,
+      'GET',
+      '/api/microservices/releases',
+    );
+    expect(status).toBe(200);
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(MODULE_DIR, 'package.json'), 'utf8'),
+    );
+    expect(body.newest).toBe(manifest.version);
+    const changelog = fs.readFileSync(
+      path.join(MODULE_DIR, 'CHANGELOG.md'),
+      'utf8',
+    );
+    const versions = [...changelog.matchAll(/^## (\d+\.\d+\.\d+)$/gm)].map(
+      m => m[1],
+    );
+    expect(body.releases.map((r: { version: string }) => r.version)).toEqual(
+      versions,
+    );
+    expect(body.releases[0].notes).toContain('### Minor Changes');
+    expect(body.releases[0].notes).not.toMatch(/^## /m);
+  });
+
+  it('refuses callers without a token', async () => {
+    for (const [method, route] of [
+      ['GET', '/api/microservices/releases'],
+      ['POST', '/api/microservices/preview'],
+    ]) {
+      const response = await fetch(`${backend.baseUrl}${route}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body:
+          method === 'POST'
+            ? JSON.stringify({ values: values('go') })
+            : undefined,
+      });
+      expect(response.status).toBe(401);
+    }
+  });
+
+  it.each([
+    ['go', 'cmd/api/main.go', 'package main'],
+    ['rust', 'src/main.rs', 'fn main'],
+    ['dotnet', 'src/BillingApi.Api/Program.cs', 'WebApplication'],
+  ])(
+    'previews a %s service: its tree and key files, as the template would generate them',
+    async (stack, mainFile, mainText) => {
+      const { status, body } = await api(
+        backend,
+        'POST',
+        '/api/microservices/preview',
+        { values: values(stack) },
+      );
+      expect(status).toBe(200);
+      const paths = body.tree.map((e: { path: string }) => e.path);
+      expect(paths).toEqual([...paths].sort((a, b) => a.localeCompare(b)));
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          'README.md',
+          'openapi.yaml',
+          'Dockerfile',
+          'catalog-info.yaml',
+          '.microservice/answers.yaml',
+          mainFile,
+        ]),
+      );
+      expect(body.cutOff).toBeUndefined();
+      expect(body.totalBytes).toBe(
+        body.tree.reduce((n: number, e: { size: number }) => n + e.size, 0),
+      );
+      const files = Object.fromEntries(
+        body.files.map((f: { role: string }) => [f.role, f]),
+      );
+      expect(files.readme.content).toContain('billing-api');
+      expect(files.openapi.content).toMatch(/^openapi: 3/m);
+      expect(files.dockerfile.content).toMatch(/^FROM /m);
+      expect(files.main.path).toBe(mainFile);
+      expect(files.main.content).toContain(mainText);
+      // Nothing was published: the preview is a dry run.
+      expect(fs.existsSync(path.join(backend.reposDir, 'billing-api'))).toBe(
+        false,
+      );
+    },
+  );
+
+  it('answers the template parameters’ own field errors for invalid values, page by page as the form checks them', async () => {
+    const badName = await api(backend, 'POST', '/api/microservices/preview', {
+      values: { ...values('go'), name: 'Billing_API', resource: '9x' },
+    });
+    expect(badName.status).toBe(400);
+    // The About page is refused first, as the form stops there.
+    expect(badName.body.fieldErrors).toEqual([
+      {
+        field: 'name',
+        message: 'does not match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"',
+      },
+    ]);
+    const badResource = await api(
+      backend,
+      'POST',
+      '/api/microservices/preview',
+      { values: { ...values('go'), resource: '9x' } },
+    );
+    expect(badResource.status).toBe(400);
+    expect(badResource.body.fieldErrors).toEqual([
+      {
+        field: 'resource',
+        message: expect.stringContaining('does not match pattern'),
+      },
+    ]);
+  });
+
+  it('names the field when the request is malformed, the template unknown or not a microservice template', async () => {
+    const noValues = await api(backend, 'POST', '/api/microservices/preview', {
+      templateRef: 'template:default/microservice',
+    });
+    expect(noValues.status).toBe(400);
+    expect(noValues.body.error.message).toMatch(/^values: /);
+
+    const unknown = await api(backend, 'POST', '/api/microservices/preview', {
+      templateRef: 'template:default/nope',
+      values: values('go'),
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toContain('templateRef');
+
+    const update = await api(backend, 'POST', '/api/microservices/preview', {
+      templateRef: 'template:default/microservice-update',
+      values: values('go'),
+    });
+    expect(update.status).toBe(400);
+    expect(update.body.error.message).toMatch(
+      /^templateRef: .* does not render a microservice/,
+    );
+  });
+});
+
+/** One preview of a Go service on a backend started with the given environment (its own config). */
+async function previewWith(env: Record<string, string>) {
+  const backend = await startBackend({ env });
+  try {
+    return await api(backend, 'POST', '/api/microservices/preview', {
+      values: values('go'),
+    });
+  } finally {
+    await backend.stop();
+  }
+}
+
+describe('/api/microservices/preview with small bounds', () => {
+  it('cuts off a render larger than microservices.preview.maxBytes, saying so', async () => {
+    const { status, body } = await previewWith({
+      APP_CONFIG_microservices_preview_maxBytes: '20000',
+    });
+    expect(status).toBe(200);
+    expect(body.totalBytes).toBeLessThanOrEqual(20_000);
+    expect(body.tree.length).toBeGreaterThan(0);
+    expect(body.cutOff).toMatch(
+      /^The preview was cut off after \d+ of \d+ files: the generated files exceed 20000 bytes/,
+    );
+  });
+
+  it('cuts off a render slower than microservices.preview.timeoutMs, saying so', async () => {
+    const { status, body } = await previewWith({
+      APP_CONFIG_microservices_preview_timeoutMs: '5',
+    });
+    expect(status).toBe(503);
+    expect(body.error.message).toBe(
+      'The preview was cut off: rendering took longer than 5 ms (microservices.preview.timeoutMs)',
+    );
+  });
+});
