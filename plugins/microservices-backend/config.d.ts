@@ -12,6 +12,18 @@ export interface Config {
        * @visibility backend
        */
       maxBytes?: number;
+      /**
+       * Previews rendering at once, across everyone (default 4); one more is answered 429. Each person has one at a
+       * time.
+       * @visibility backend
+       */
+      concurrency?: number;
+      /**
+       * The templates the preview renders, as entity refs (default: template:default/microservice). Each must
+       * render a service and use only this product's actions and the GitHub and GitLab publishers.
+       * @visibility backend
+       */
+      templates?: string[];
     };
   };
 }

@@ -4,7 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, startBackend, type RunningBackend } from './backend';
+import {
+  api,
+  startBackend,
+  waitForEntity,
+  type RunningBackend,
+} from './backend';
 
 jest.setTimeout(240_000);
 
@@ -23,6 +28,8 @@ describe('/api/microservices on the embedded backend', () => {
 
   beforeAll(async () => {
     backend = await startBackend();
+    await waitForEntity(backend, 'template:default/microservice');
+    await waitForEntity(backend, 'template:default/microservice-update');
   });
   afterAll(async () => {
     await backend?.stop();
@@ -161,8 +168,24 @@ describe('/api/microservices on the embedded backend', () => {
       values: values('go'),
     });
     expect(update.status).toBe(400);
-    expect(update.body.error.message).toMatch(
-      /^templateRef: .* does not render a microservice/,
+    expect(update.body.error.message).toBe(
+      'templateRef: template:default/microservice-update is not one of the templates this portal previews (microservices.preview.templates: template:default/microservice)',
+    );
+  });
+
+  it('runs one preview per person at a time, answering 429 to the others', async () => {
+    const answers = await Promise.all(
+      ['go', 'rust', 'dotnet'].map(stack =>
+        api(backend, 'POST', '/api/microservices/preview', {
+          values: values(stack),
+        }),
+      ),
+    );
+    const statuses = answers.map(a => a.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect(statuses).toContain(429);
+    expect(answers.find(a => a.status === 429)!.body.error.message).toBe(
+      'A preview of yours is still rendering; the next one starts when it has answered',
     );
   });
 });
@@ -171,6 +194,8 @@ describe('/api/microservices on the embedded backend', () => {
 async function previewWith(env: Record<string, string>) {
   const backend = await startBackend({ env });
   try {
+    // Ready is not loaded: the catalog reads the template a moment after the backend starts.
+    await waitForEntity(backend, 'template:default/microservice');
     return await api(backend, 'POST', '/api/microservices/preview', {
       values: values('go'),
     });
@@ -180,15 +205,26 @@ async function previewWith(env: Record<string, string>) {
 }
 
 describe('/api/microservices/preview with small bounds', () => {
-  it('cuts off a render larger than microservices.preview.maxBytes, saying so', async () => {
+  it('lists a render larger than microservices.preview.maxBytes up to the bound, saying so', async () => {
+    const { status, body } = await previewWith({
+      APP_CONFIG_microservices_preview_maxBytes: '180000',
+    });
+    expect(status).toBe(200);
+    expect(body.totalBytes).toBeLessThanOrEqual(180_000);
+    expect(body.tree.length).toBeGreaterThan(0);
+    expect(body.cutOff).toMatch(
+      /^The preview was cut off after \d+ of \d+ files: the generated files exceed 180000 bytes/,
+    );
+  });
+
+  it('does not even read a dry run far larger than the bound', async () => {
     const { status, body } = await previewWith({
       APP_CONFIG_microservices_preview_maxBytes: '20000',
     });
     expect(status).toBe(200);
-    expect(body.totalBytes).toBeLessThanOrEqual(20_000);
-    expect(body.tree.length).toBeGreaterThan(0);
-    expect(body.cutOff).toMatch(
-      /^The preview was cut off after \d+ of \d+ files: the generated files exceed 20000 bytes/,
+    expect(body.tree).toEqual([]);
+    expect(body.cutOff).toBe(
+      "The preview was cut off: the dry run's answer exceeds 95536 bytes, so the generated files exceed 20000 bytes (microservices.preview.maxBytes)",
     );
   });
 

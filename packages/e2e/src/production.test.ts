@@ -382,6 +382,24 @@ describeWithPostgres(
           expect(await createPage('pat')).toBe(1);
           expect(await createPage('oli')).toBe(0);
 
+          // The Service fleet page: only someone who may run the update template is offered Propose updates; the
+          // others are told why.
+          const fleetOffer = async (login: string) => {
+            const page = await signInToPortal(browser, backend.baseUrl, login);
+            await page.goto(`${backend.baseUrl}/microservices`);
+            const offer = page
+              .getByRole('button', { name: /^Propose updates/ })
+              .or(page.getByText(/^Proposing updates is not offered to you/));
+            await offer.waitFor({ timeout: 60_000 });
+            const text = await offer.innerText();
+            await page.context().close();
+            return text;
+          };
+          expect(await fleetOffer('pat')).toMatch(/^Propose updates \(0\)$/i);
+          expect(await fleetOffer('oli')).toBe(
+            'Proposing updates is not offered to you: you cannot see the update template (template:default/microservice-update).',
+          );
+
           // Creating a service in the portal, as each person: the owner starts as their own group. pat (platform
           // team) publishes on this backend's host; oli may not execute that action, and the portal says so
           // when Create is pressed: no task is created.

@@ -14,6 +14,57 @@ export class PreviewFieldErrors extends InputError {
   }
 }
 
+/** The scaffolder's dry run failed for a reason that is not the person's input. */
+export class DryRunFailed extends Error {
+  name = 'DryRunFailed';
+}
+
+/** A jsonschema error as a form field: its property path, else the missing property a `required` names. */
+function fieldError(error: {
+  property?: string;
+  name?: string;
+  argument?: unknown;
+  message?: string;
+}): FieldError {
+  const property = (error.property ?? '').replace(/^instance\.?/, '');
+  const field =
+    error.name === 'required' && typeof error.argument === 'string'
+      ? [property, error.argument].filter(Boolean).join('.')
+      : property || 'values';
+  return { field, message: error.message ?? 'is not accepted' };
+}
+
+/**
+ * The answer's JSON, read no further than a bound: a dry run's answer carries every file in base64, so one much
+ * larger than `maxBytes` is not read at all (`{ tooLarge }`).
+ */
+async function readJson(
+  response: Response,
+  options: { maxBytes: number },
+): Promise<unknown> {
+  // Base64 is 4/3 of the bytes; the rest is the dry run's log and JSON.
+  const limit = Math.ceil(options.maxBytes * 1.5) + 65_536;
+  const reader = response.body?.getReader();
+  if (!reader) return {};
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      return { tooLarge: limit };
+    }
+    chunks.push(value);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return {};
+  }
+}
+
 const KEY_FILE_LIMIT = 64 * 1024;
 
 const KEY_FILES: Array<{ role: PreviewFile['role']; pattern: RegExp }> = [
@@ -30,12 +81,55 @@ const KEY_FILES: Array<{ role: PreviewFile['role']; pattern: RegExp }> = [
 /** The action every template this route previews runs: it renders the service. */
 export const SERVICE_RENDER_ACTION = 'microservice:service:render';
 
-/** Only the product's own templates are previewed: one that renders a service with this product's action. */
-export function assertPreviewable(template: Entity, templateRef: string) {
-  const steps = (template.spec?.steps ?? []) as Array<{ action?: unknown }>;
+/**
+ * The actions a previewed template may use. The dry run runs with this plugin's credentials, so only actions whose
+ * dry run writes nothing outside its workspace and contacts nothing are allowed: this product's (render, publish
+ * locally, register — each reports what it would do) and Backstage's GitHub and GitLab publishers (which return
+ * made-up outputs in a dry run). A template with any other step (fetch:plain, catalog:fetch, fs:read, …) has no
+ * preview.
+ */
+export const PREVIEWABLE_ACTIONS: ReadonlySet<string> = new Set([
+  SERVICE_RENDER_ACTION,
+  'microservice:deploy:render',
+  'microservice:publish:local',
+  'microservice:catalog:register',
+  'publish:github',
+  'publish:gitlab',
+]);
+
+/**
+ * Only the product's own templates are previewed: one the configuration names (the Create template by default),
+ * which renders a service, and whose every step uses an action of `PREVIEWABLE_ACTIONS`.
+ */
+export function assertPreviewable(
+  template: Entity,
+  templateRef: string,
+  allowedRefs: ReadonlyArray<string>,
+) {
+  if (!allowedRefs.includes(templateRef)) {
+    throw new InputError(
+      `templateRef: ${templateRef} is not one of the templates this portal previews (microservices.preview.templates: ${allowedRefs.join(
+        ', ',
+      )})`,
+    );
+  }
+  const steps = (template.spec?.steps ?? []) as Array<{
+    id?: unknown;
+    action?: unknown;
+  }>;
   if (!steps.some(step => step.action === SERVICE_RENDER_ACTION)) {
     throw new InputError(
       `templateRef: ${templateRef} does not render a microservice (no ${SERVICE_RENDER_ACTION} step), so it has no preview`,
+    );
+  }
+  const others = steps.filter(
+    step => !PREVIEWABLE_ACTIONS.has(String(step.action)),
+  );
+  if (others.length > 0) {
+    throw new InputError(
+      `templateRef: ${templateRef} has steps this portal does not run for a preview (${others
+        .map(step => `${String(step.id ?? '?')}: ${String(step.action)}`)
+        .join(', ')})`,
     );
   }
 }
@@ -58,6 +152,10 @@ export async function previewTemplate(options: {
   maxBytes: number;
 }): Promise<Preview> {
   const started = performance.now();
+  const timedOut = () =>
+    new ServiceUnavailableError(
+      `The preview was cut off: rendering took longer than ${options.timeoutMs} ms (microservices.preview.timeoutMs)`,
+    );
   let response: Response;
   try {
     response = await fetch(`${options.scaffolderBaseUrl}/v2/dry-run`, {
@@ -75,34 +173,45 @@ export async function previewTemplate(options: {
       signal: AbortSignal.timeout(options.timeoutMs),
     });
   } catch (error) {
-    if ((error as Error)?.name === 'TimeoutError') {
-      throw new ServiceUnavailableError(
-        `The preview was cut off: rendering took longer than ${options.timeoutMs} ms (microservices.preview.timeoutMs)`,
-      );
-    }
+    if ((error as Error)?.name === 'TimeoutError') throw timedOut();
     throw error;
   }
-  const body = (await response.json().catch(() => ({}))) as {
-    errors?: Array<{ property?: string; path?: unknown[]; message?: string }>;
+  const body = (await readJson(response, options).catch(error => {
+    if ((error as Error)?.name === 'TimeoutError') throw timedOut();
+    throw error;
+  })) as {
+    errors?: Array<{
+      property?: string;
+      name?: string;
+      argument?: unknown;
+      message?: string;
+    }>;
     error?: { name?: string; message?: string };
     directoryContents?: DryRunFile[];
+    tooLarge?: number;
   };
+  if (body.tooLarge !== undefined) {
+    return {
+      tree: [],
+      files: [],
+      totalBytes: 0,
+      cutOff: `The preview was cut off: the dry run's answer exceeds ${body.tooLarge} bytes, so the generated files exceed ${options.maxBytes} bytes (microservices.preview.maxBytes)`,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
   if (response.status === 400 && Array.isArray(body.errors)) {
-    throw new PreviewFieldErrors(
-      body.errors.map(e => ({
-        field:
-          (e.property ?? '').replace(/^instance\.?/, '') ||
-          String((e as { argument?: unknown }).argument ?? 'values'),
-        message: e.message ?? 'is not accepted',
-      })),
-    );
+    throw new PreviewFieldErrors(body.errors.map(fieldError));
   }
   if (!response.ok) {
-    // A step refused the values (an action's InputError names the field); anything else is the scaffolder's.
-    const message = body.error?.message ?? `HTTP ${response.status}`;
+    // A step refused the values: an action's InputError names the field. Anything else is the scaffolder's
+    // own failure, logged by the caller and not shown in detail.
     if (body.error?.name === 'InputError' || response.status === 400)
-      throw new InputError(message);
-    throw new Error(`The scaffolder's dry run failed: ${message}`);
+      throw new InputError(body.error?.message ?? 'the values were refused');
+    throw new DryRunFailed(
+      `the scaffolder's dry run answered ${response.status}: ${
+        body.error?.message ?? 'no message'
+      }`,
+    );
   }
 
   const contents = [...(body.directoryContents ?? [])]

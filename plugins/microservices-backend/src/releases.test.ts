@@ -54,6 +54,10 @@ describe('readReleases', () => {
     const releases = readReleases();
     expect(releases.newest).toBe(version);
     expect(releases.releases[0].version).toBe(version);
-    expect(releases.releases[0].notes).toContain('First release');
+    // The oldest release is the package's first.
+    expect(releases.releases[releases.releases.length - 1]).toEqual({
+      version: '0.1.0',
+      notes: expect.stringContaining('First release'),
+    });
   });
 });

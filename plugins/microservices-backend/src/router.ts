@@ -1,7 +1,11 @@
 import type {
+  AuditorService,
   AuthService,
+  BackstageCredentials,
+  BackstageUserPrincipal,
   DiscoveryService,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
   RootConfigService,
 } from '@backstage/backend-plugin-api';
@@ -14,6 +18,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import {
   assertPreviewable,
+  DryRunFailed,
   previewTemplate,
   PreviewFieldErrors,
 } from './preview';
@@ -24,6 +29,8 @@ export const DEFAULT_TEMPLATE_REF = 'template:default/microservice';
 
 export interface RouterOptions {
   auth: AuthService;
+  auditor: AuditorService;
+  logger: LoggerService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   discovery: DiscoveryService;
@@ -40,11 +47,20 @@ export interface RouterOptions {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { auth, httpAuth, permissions, discovery, catalog, config } = options;
-  const timeoutMs =
-    config.getOptionalNumber('microservices.preview.timeoutMs') ?? 10_000;
-  const maxBytes =
-    config.getOptionalNumber('microservices.preview.maxBytes') ?? 5_000_000;
+  const { auth, auditor, httpAuth, logger, permissions, discovery, catalog } =
+    options;
+  const bounds = options.config.getOptionalConfig('microservices.preview');
+  const timeoutMs = bounds?.getOptionalNumber('timeoutMs') ?? 10_000;
+  const maxBytes = bounds?.getOptionalNumber('maxBytes') ?? 5_000_000;
+  const concurrency = bounds?.getOptionalNumber('concurrency') ?? 4;
+  const templates = (
+    bounds?.getOptionalStringArray('templates') ?? [DEFAULT_TEMPLATE_REF]
+  ).map(ref =>
+    stringifyEntityRef(parseEntityRef(ref, { defaultKind: 'template' })),
+  );
+  // Previews running now, and whose: a dry run costs the backend a render, so there are at most `concurrency` at
+  // once and one per person (a form sends a new one only after the last answered).
+  const running = new Set<string>();
   // The package does not change while the backend runs.
   const releases = options.releases ?? readReleases;
   let cached: Releases | undefined;
@@ -58,8 +74,13 @@ export async function createRouter(
     res.json(cached);
   });
 
-  router.post('/preview', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+  /** The preview for one person, once the limits let it run. */
+  async function preview(
+    req: express.Request,
+    res: express.Response,
+    credentials: BackstageCredentials<BackstageUserPrincipal>,
+  ) {
+    const person = credentials.principal.userEntityRef;
     const { values, templateRef = DEFAULT_TEMPLATE_REF } = req.body ?? {};
     if (!values || typeof values !== 'object' || Array.isArray(values))
       throw new InputError('values: must be an object of the form values');
@@ -85,27 +106,36 @@ export async function createRouter(
     const template = await catalog.getEntityByRef(ref, { credentials });
     if (!template || template.kind.toLocaleLowerCase('en-US') !== 'template')
       throw new NotFoundError(`templateRef: ${ref} is not in the catalog`);
-    assertPreviewable(template, ref);
+    assertPreviewable(template, ref, templates);
 
-    // The scaffolder's dry run takes any template; the person may not be allowed to use it (production keeps it
-    // for the platform team), so this plugin calls it with its own credentials and only ever with the catalog's
-    // template, checked above.
-    const { token } = await auth.getPluginRequestToken({
-      onBehalfOf: await auth.getOwnServiceCredentials(),
-      targetPluginId: 'scaffolder',
+    const event = await auditor.createEvent({
+      eventId: 'template-preview',
+      severityLevel: 'low',
+      request: req,
+      meta: { templateRef: ref },
     });
     try {
-      res.json(
-        await previewTemplate({
-          template,
-          values,
-          scaffolderBaseUrl: await discovery.getBaseUrl('scaffolder'),
-          token,
-          timeoutMs,
-          maxBytes,
-        }),
-      );
+      // The scaffolder's dry run takes any template; the person may not be allowed to use it (production keeps it
+      // for the platform team), so this plugin calls it with its own credentials, only with the catalog's copy of
+      // an allowed template whose steps are all dry-run-safe (assertPreviewable), and only the person's values.
+      const { token } = await auth.getPluginRequestToken({
+        onBehalfOf: await auth.getOwnServiceCredentials(),
+        targetPluginId: 'scaffolder',
+      });
+      const result = await previewTemplate({
+        template,
+        values,
+        scaffolderBaseUrl: await discovery.getBaseUrl('scaffolder'),
+        token,
+        timeoutMs,
+        maxBytes,
+      });
+      await event.success({
+        meta: { files: result.tree.length, durationMs: result.durationMs },
+      });
+      res.json(result);
     } catch (error) {
+      await event.fail({ error: error as Error });
       if (error instanceof PreviewFieldErrors) {
         res.status(400).json({
           error: { name: 'InputError', message: error.message },
@@ -113,7 +143,37 @@ export async function createRouter(
         });
         return;
       }
+      if (error instanceof DryRunFailed) {
+        logger.error(
+          `Preview of ${ref} for ${person} failed: ${error.message}`,
+        );
+        throw new Error(
+          'The preview failed on the portal; the portal log has the details',
+        );
+      }
       throw error;
+    }
+  }
+
+  router.post('/preview', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const person = credentials.principal.userEntityRef;
+    if (running.has(person) || running.size >= concurrency) {
+      res.status(429).json({
+        error: {
+          name: 'TooManyRequests',
+          message: running.has(person)
+            ? 'A preview of yours is still rendering; the next one starts when it has answered'
+            : `${running.size} previews are rendering; try again in a moment`,
+        },
+      });
+      return;
+    }
+    running.add(person);
+    try {
+      await preview(req, res, credentials);
+    } finally {
+      running.delete(person);
     }
   });
   return router;

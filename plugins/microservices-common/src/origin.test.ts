@@ -58,6 +58,20 @@ describe('templateOrigin', () => {
     });
   });
 
+  it('refuses another or a malformed source template, saying why', () => {
+    for (const template of ['template:default/other', 'microservice', ''])
+      expect(
+        templateOrigin(
+          entity({ ...complete, 'backstage.io/source-template': template }),
+        ),
+      ).toMatchObject({
+        known: false,
+        reason: template
+          ? `backstage.io/source-template is '${template}', not template:default/microservice`
+          : 'the annotation backstage.io/source-template is missing',
+      });
+  });
+
   it('recognises what this product rendered', () => {
     expect(isRenderedByTemplate(entity(complete))).toBe(true);
     expect(
@@ -93,14 +107,11 @@ describe('driftOf', () => {
         { version: '1.1.0', notes: 'b' },
       ],
     });
-    // A version from before the changelog began is behind by every release.
-    expect(driftOf('0.9.0', releases)).toMatchObject({
-      state: 'behind',
-      releases: [
-        { version: '1.2.0' },
-        { version: '1.1.0' },
-        { version: '1.0.0' },
-      ],
+    // A version the changelog never released: an update could not find its base either.
+    expect(driftOf('0.9.0', releases)).toEqual({
+      state: 'unknown',
+      reason:
+        '0.9.0 is not a released version of the template (its changelog has 1.2.0, 1.1.0, 1.0.0), so an update cannot find what it changed',
     });
   });
 

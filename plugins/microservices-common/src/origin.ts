@@ -96,6 +96,13 @@ export function templateOrigin(entity: EntityLike): TemplateOrigin {
         ', ',
       )} ${missing.length > 1 ? 'are' : 'is'} missing`,
     };
+  if (template.toLocaleLowerCase('en-US') !== MICROSERVICE_TEMPLATE_REF)
+    return {
+      known: false,
+      version,
+      stack,
+      reason: `${SOURCE_TEMPLATE_ANNOTATION} is '${template}', not ${MICROSERVICE_TEMPLATE_REF}`,
+    };
   if (!semver.valid(version))
     return {
       known: false,
@@ -115,7 +122,7 @@ export function templateOrigin(entity: EntityLike): TemplateOrigin {
   return {
     known: true,
     stack: stack as OfferedStack,
-    template,
+    template: MICROSERVICE_TEMPLATE_REF,
     version: semver.valid(version)!,
   };
 }
@@ -166,6 +173,13 @@ export function driftOf(version: string, releases: TemplateReleases): Drift {
     return {
       state: 'unknown',
       reason: `${version} is newer than ${releases.newest}, the newest version this portal offers`,
+    };
+  if (!releases.releases.some(r => semver.eq(r.version, version)))
+    return {
+      state: 'unknown',
+      reason: `${version} is not a released version of the template (its changelog has ${
+        releases.releases.map(r => r.version).join(', ') || 'no release'
+      }), so an update cannot find what it changed`,
     };
   return {
     state: 'behind',

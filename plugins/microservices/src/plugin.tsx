@@ -7,6 +7,7 @@ import {
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { isRenderedByTemplate } from '@cross-stack/plugin-microservices-common';
 import UpdateIcon from '@material-ui/icons/Update';
+import { taskRouteRef, templateFormRouteRef } from './routes';
 
 const templateCard = EntityCardBlueprint.make({
   name: 'template',
@@ -41,5 +42,6 @@ export const microservicesPlugin: FrontendPlugin = createFrontendPlugin({
   title: 'Service fleet',
   icon: <UpdateIcon fontSize="inherit" />,
   routes: { fleet: fleetRouteRef },
+  externalRoutes: { templateForm: templateFormRouteRef, task: taskRouteRef },
   extensions: [templateCard, fleetPage],
 });

@@ -1,5 +1,5 @@
 import type { Entity } from '@backstage/catalog-model';
-import { updateTarget, updateTemplatePath } from './updateValues';
+import { describeTarget, prefillQuery, updateTarget } from './updateValues';
 
 const component = (annotations: Record<string, string>): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -68,6 +68,27 @@ describe('updateTarget', () => {
       reason:
         'its repository (bitbucket.org) is neither a local repository nor a GitHub or GitLab project',
     });
+    expect(
+      updateTarget(
+        component({
+          'backstage.io/managed-by-location':
+            'url:https://github.com/acme/x/blob/main/catalog-info.yaml',
+          'github.com/project-slug': 'acme',
+        }),
+      ),
+    ).toEqual({
+      ok: false,
+      reason: "its github.com/project-slug is 'acme', not owner/repository",
+    });
+    // A malformed escape in a hand-edited location is a reason, not a crash.
+    expect(
+      updateTarget(
+        component({
+          'backstage.io/managed-by-location':
+            'url:file:///x/%E0%A4%A/catalog-info.yaml',
+        }),
+      ),
+    ).toMatchObject({ ok: false });
     expect(updateTarget(component({}))).toEqual({
       ok: false,
       reason: 'its location (backstage.io/managed-by-location) is missing',
@@ -75,14 +96,26 @@ describe('updateTarget', () => {
   });
 });
 
-describe('updateTemplatePath', () => {
+describe('prefillQuery and describeTarget', () => {
   it('prefills the update template through formData', () => {
-    const path = updateTemplatePath({ location: 'local', repository: 'x' });
-    const url = new URL(path, 'http://portal');
-    expect(url.pathname).toBe('/create/templates/default/microservice-update');
-    expect(JSON.parse(url.searchParams.get('formData')!)).toEqual({
+    const query = new URLSearchParams(
+      prefillQuery({ location: 'local', repository: 'x' }),
+    );
+    expect(JSON.parse(query.get('formData')!)).toEqual({
       location: 'local',
       repository: 'x',
     });
+  });
+
+  it('says where an update goes', () => {
+    expect(describeTarget({ location: 'local', repository: 'x' })).toBe(
+      'local repository x',
+    );
+    expect(
+      describeTarget({
+        location: 'gitlab',
+        repoUrl: 'gitlab.example.com?owner=platform%2Fteam&repo=billing-api',
+      }),
+    ).toBe('gitlab.example.com platform/team/billing-api');
   });
 });

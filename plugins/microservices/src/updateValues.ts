@@ -27,8 +27,9 @@ export function updateTarget(entity: Entity): UpdateTarget {
     };
   }
   if (url.protocol === 'file:') {
+    // The directory name is a DNS-1123 label, so the path needs no decoding.
     const match = /\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/catalog-info\.yaml$/.exec(
-      decodeURIComponent(url.pathname),
+      url.pathname,
     );
     if (!match)
       return {
@@ -38,8 +39,15 @@ export function updateTarget(entity: Entity): UpdateTarget {
     return { ok: true, values: { location: 'local', repository: match[1] } };
   }
   for (const provider of ['github', 'gitlab'] as const) {
-    const slug = annotations[`${provider}.com/project-slug`];
+    const key = `${provider}.com/project-slug`;
+    const slug = annotations[key];
     if (!slug) continue;
+    // owner/repo, or group/subgroup/…/repo on GitLab.
+    if (!/^[^/\s?&#]+(\/[^/\s?&#]+)+$/.test(slug))
+      return {
+        ok: false,
+        reason: `its ${key} is '${slug}', not owner/repository`,
+      };
     const at = slug.lastIndexOf('/');
     return {
       ok: true,
@@ -57,9 +65,17 @@ export function updateTarget(entity: Entity): UpdateTarget {
   };
 }
 
-/** The update template's page, prefilled (the scaffolder reads `formData` from the query). */
-export function updateTemplatePath(values: Record<string, string>): string {
-  return `/create/templates/default/microservice-update?formData=${encodeURIComponent(
-    JSON.stringify(values),
+/** The query that prefills a scaffolder template's form (the scaffolder reads `formData`). */
+export function prefillQuery(values: Record<string, string>): string {
+  return `?formData=${encodeURIComponent(JSON.stringify(values))}`;
+}
+
+/** Where an update would go, in words: "local repository billing-api", "github.com acme/billing-api". */
+export function describeTarget(values: Record<string, string>): string {
+  if (values.location === 'local')
+    return `local repository ${values.repository}`;
+  const url = new URL(`https://${values.repoUrl}`);
+  return `${url.host} ${url.searchParams.get('owner')}/${url.searchParams.get(
+    'repo',
   )}`;
 }

@@ -9,19 +9,19 @@ import {
   discoveryApiRef,
   fetchApiRef,
   useApi,
+  useRouteRef,
 } from '@backstage/frontend-plugin-api';
 import {
   catalogApiRef,
   CATALOG_FILTER_EXISTS,
   EntityRefLink,
 } from '@backstage/plugin-catalog-react';
-import { usePermission } from '@backstage/plugin-permission-react';
-import { taskCreatePermission } from '@backstage/plugin-scaffolder-common/alpha';
 import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
 import {
   driftOf,
   MICROSERVICE_TEMPLATE_REF,
   SOURCE_TEMPLATE_ANNOTATION,
+  STACK_ANNOTATION,
   templateOrigin,
   TEMPLATE_VERSION_ANNOTATION,
   UPDATE_TEMPLATE_REF,
@@ -38,10 +38,24 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { useReleases } from '../releases';
-import { updateTarget, type UpdateTarget } from '../updateValues';
+import { taskRouteRef } from '../routes';
+import { useUpdateAccess } from '../updateAccess';
+import {
+  describeTarget,
+  updateTarget,
+  type UpdateTarget,
+} from '../updateValues';
+
+/** Short cells stay on one line; the drift's reason wraps instead. */
+const NO_WRAP = { whiteSpace: 'nowrap' } as const;
+
+/** A task still running: its row cannot start another update. */
+const LIVE = new Set(['starting', 'open', 'processing']);
+/** How long the page follows a proposed task before leaving it to the task page. */
+const FOLLOW_MS = 10 * 60_000;
 
 /** One generated service as the fleet page shows it. */
 export interface FleetRow {
@@ -180,25 +194,44 @@ export function FleetPage() {
   const scaffolderApi = useApi(scaffolderApiRef);
   const discovery = useApi(discoveryApiRef);
   const { fetch } = useApi(fetchApiRef);
+  const taskPath = useRouteRef(taskRouteRef);
   const releases = useReleases();
-  const canCreate = usePermission({ permission: taskCreatePermission });
+  const access = useUpdateAccess();
   const [filters, setFilters] = useState({ stack: '', owner: '', version: '' });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [started, setStarted] = useState<Record<string, UpdateState>>({});
+  // Follow-up loops stop when the page goes away.
+  const unmounted = useRef(new AbortController());
+  useEffect(() => {
+    const controller = new AbortController();
+    unmounted.current = controller;
+    return () => controller.abort();
+  }, []);
 
   const entities = useAsync(async () => {
+    const annotation = (key: string) => `metadata.annotations.${key}`;
     const { items } = await catalogApi.getEntities({
       filter: [
         {
           kind: 'Component',
-          [`metadata.annotations.${TEMPLATE_VERSION_ANNOTATION}`]:
-            CATALOG_FILTER_EXISTS,
+          [annotation(TEMPLATE_VERSION_ANNOTATION)]: CATALOG_FILTER_EXISTS,
         },
         {
           kind: 'Component',
-          [`metadata.annotations.${SOURCE_TEMPLATE_ANNOTATION}`]:
-            MICROSERVICE_TEMPLATE_REF,
+          [annotation(STACK_ANNOTATION)]: CATALOG_FILTER_EXISTS,
         },
+        {
+          kind: 'Component',
+          [annotation(SOURCE_TEMPLATE_ANNOTATION)]: MICROSERVICE_TEMPLATE_REF,
+        },
+      ],
+      fields: [
+        'kind',
+        'metadata.name',
+        'metadata.namespace',
+        'metadata.title',
+        'metadata.annotations',
+        'spec.owner',
       ],
     });
     return items;
@@ -240,6 +273,7 @@ export function FleetPage() {
     async (taskId: string) => {
       const base = await discovery.getBaseUrl('scaffolder');
       const response = await fetch(`${base}/v2/tasks/${taskId}/events`);
+      if (!response.ok) return undefined;
       const events = (await response.json()) as Array<{
         type: string;
         body?: { output?: { links?: UpdateState['links'] } };
@@ -249,43 +283,52 @@ export function FleetPage() {
     [discovery, fetch],
   );
 
+  /** Polls a started task until it ends (or the page goes, or FOLLOW_MS pass), showing its state in the row. */
   const follow = useCallback(
     async (ref: string, taskId: string) => {
-      for (;;) {
-        const task = await scaffolderApi.getTask(taskId);
-        const done = ['completed', 'failed', 'cancelled'].includes(task.status);
-        const links = done ? await outputLinks(taskId) : undefined;
-        setStarted(s => ({
-          ...s,
-          [ref]: { taskId, status: task.status, links },
-        }));
-        if (done) return;
+      const signal = unmounted.current.signal;
+      const until = Date.now() + FOLLOW_MS;
+      while (!signal.aborted && Date.now() < until) {
+        try {
+          const task = await scaffolderApi.getTask(taskId);
+          const done = !LIVE.has(task.status);
+          const links = done ? await outputLinks(taskId) : undefined;
+          if (signal.aborted) return;
+          setStarted(s => ({
+            ...s,
+            [ref]: { taskId, status: task.status, links },
+          }));
+          if (done) return;
+        } catch {
+          // A failed look is not the task failing: keep its id and look again.
+        }
         await new Promise(r => setTimeout(r, 1000));
       }
     },
     [scaffolderApi, outputLinks],
   );
 
-  const propose = async () => {
-    const chosen = rows.filter(row => selected.has(row.ref) && row.target.ok);
+  const propose = async (chosen: FleetRow[]) => {
     setSelected(new Set());
     await Promise.all(
       chosen.map(async row => {
         if (!row.target.ok) return;
         setStarted(s => ({ ...s, [row.ref]: { status: 'starting' } }));
+        let taskId: string;
         try {
-          const { taskId } = await scaffolderApi.scaffold({
+          ({ taskId } = await scaffolderApi.scaffold({
             templateRef: UPDATE_TEMPLATE_REF,
             values: row.target.values,
-          });
-          setStarted(s => ({ ...s, [row.ref]: { taskId, status: 'open' } }));
-          await follow(row.ref, taskId);
+          }));
         } catch (error) {
           setStarted(s => ({
             ...s,
             [row.ref]: { status: 'refused', error: (error as Error).message },
           }));
+          return;
         }
+        setStarted(s => ({ ...s, [row.ref]: { taskId, status: 'open' } }));
+        await follow(row.ref, taskId);
       }),
     );
   };
@@ -299,7 +342,13 @@ export function FleetPage() {
       />
     );
 
-  const selectable = shown.filter(row => row.target.ok);
+  const canPropose = access.state === 'allowed';
+  const selectable = shown.filter(
+    row =>
+      row.target.ok && row.behind > 0 && !LIVE.has(updateOf(row)?.status ?? ''),
+  );
+  const selectableRefs = new Set(selectable.map(row => row.ref));
+  const chosen = selectable.filter(row => selected.has(row.ref));
   return (
     <Content>
       {releases.error && (
@@ -333,14 +382,19 @@ export function FleetPage() {
           options={distinct('version')}
           onChange={version => setFilters(f => ({ ...f, version }))}
         />
-        {canCreate.allowed && (
+        {access.state === 'denied' && (
+          <Typography variant="body2" role="status">
+            Proposing updates is not offered to you: {access.reason}.
+          </Typography>
+        )}
+        {canPropose && (
           <Button
             variant="contained"
             color="primary"
-            disabled={selected.size === 0}
-            onClick={propose}
+            disabled={chosen.length === 0}
+            onClick={() => propose(chosen)}
           >
-            Propose updates ({selected.size})
+            Propose updates ({chosen.length})
           </Button>
         )}
       </Box>
@@ -348,7 +402,7 @@ export function FleetPage() {
         <TableHead>
           <TableRow>
             <TableCell padding="checkbox">
-              {canCreate.allowed && (
+              {canPropose && (
                 <Checkbox
                   inputProps={{ 'aria-label': 'Select all shown' }}
                   checked={
@@ -370,6 +424,7 @@ export function FleetPage() {
             <TableCell>Stack</TableCell>
             <TableCell>Version</TableCell>
             <TableCell>Drift</TableCell>
+            <TableCell>Repository</TableCell>
             <TableCell>Update</TableCell>
           </TableRow>
         </TableHead>
@@ -382,14 +437,16 @@ export function FleetPage() {
                 data-testid={`fleet-row-${row.entity.metadata.name}`}
               >
                 <TableCell padding="checkbox">
-                  {canCreate.allowed && (
+                  {canPropose && (
                     <Checkbox
                       inputProps={{
                         'aria-label': `Select ${row.entity.metadata.name}`,
                       }}
-                      disabled={!row.target.ok}
+                      disabled={!selectableRefs.has(row.ref)}
                       title={row.target.ok ? undefined : row.target.reason}
-                      checked={selected.has(row.ref)}
+                      checked={
+                        selectableRefs.has(row.ref) && selected.has(row.ref)
+                      }
                       onChange={e =>
                         setSelected(s => {
                           const next = new Set(s);
@@ -404,19 +461,25 @@ export function FleetPage() {
                 <TableCell>
                   <EntityRefLink entityRef={row.entity} />
                 </TableCell>
-                <TableCell>{row.owner}</TableCell>
-                <TableCell>{row.stack}</TableCell>
-                <TableCell>{row.version}</TableCell>
+                <TableCell style={NO_WRAP}>
+                  {row.owner && (
+                    <EntityRefLink entityRef={row.owner} defaultKind="group" />
+                  )}
+                </TableCell>
+                <TableCell style={NO_WRAP}>{row.stack}</TableCell>
+                <TableCell style={NO_WRAP}>{row.version}</TableCell>
                 <TableCell>{row.drift}</TableCell>
+                <TableCell>
+                  {row.target.ok
+                    ? describeTarget(row.target.values)
+                    : `cannot update: ${row.target.reason}`}
+                </TableCell>
                 <TableCell data-testid="update-state">
-                  {!update &&
-                    (row.target.ok
-                      ? '—'
-                      : `not possible: ${row.target.reason}`)}
+                  {!update && '—'}
                   {update && (
                     <>
-                      {update.taskId ? (
-                        <Link to={`/create/tasks/${update.taskId}`}>
+                      {update.taskId && taskPath ? (
+                        <Link to={taskPath({ taskId: update.taskId })}>
                           task {update.status}
                         </Link>
                       ) : (

@@ -1,33 +1,63 @@
-import { parseEntityRef } from '@backstage/catalog-model';
 import {
   InfoCard,
-  Link,
+  LinkButton,
   MarkdownContent,
-  Progress,
 } from '@backstage/core-components';
-import { useEntity } from '@backstage/plugin-catalog-react';
-import { usePermission } from '@backstage/plugin-permission-react';
-import { taskCreatePermission } from '@backstage/plugin-scaffolder-common/alpha';
+import { useRouteRef } from '@backstage/frontend-plugin-api';
+import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
 import {
   driftOf,
   findStackDescription,
   templateOrigin,
+  UPDATE_TEMPLATE_REF,
 } from '@cross-stack/plugin-microservices-common';
-import Button from '@material-ui/core/Button';
+import Box from '@material-ui/core/Box';
+import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
+import type { ReactNode } from 'react';
 import { useReleases } from '../releases';
-import { updateTarget, updateTemplatePath } from '../updateValues';
+import { templateFormRouteRef } from '../routes';
+import { useUpdateAccess } from '../updateAccess';
+import { describeTarget, prefillQuery, updateTarget } from '../updateValues';
 
-function catalogPath(ref: string): string {
-  const { kind, namespace, name } = parseEntityRef(ref);
-  return `/catalog/${namespace}/${kind.toLocaleLowerCase('en-US')}/${name}`;
-}
-
-function Row(props: { label: string; children: React.ReactNode }) {
+function Row(props: { label: string; children: ReactNode }) {
   return (
     <Typography variant="body2" component="div" gutterBottom>
       <strong>{props.label}:</strong> {props.children}
     </Typography>
+  );
+}
+
+/** "Update to <version>", or why this person cannot update this component from the portal. */
+function UpdateAction(props: { newest: string }) {
+  const { entity } = useEntity();
+  const access = useUpdateAccess();
+  const templateForm = useRouteRef(templateFormRouteRef);
+  const target = updateTarget(entity);
+  const cannot = (reason: string) => (
+    <Typography variant="body2">
+      Cannot update from the portal: {reason}.
+    </Typography>
+  );
+  if (!target.ok) return cannot(target.reason);
+  if (access.state === 'loading') return <LinearProgress />;
+  if (access.state === 'denied') return cannot(access.reason);
+  if (!templateForm) return cannot('the scaffolder is not in this portal');
+  const [, namespaceAndName] = UPDATE_TEMPLATE_REF.split(':');
+  const [namespace, templateName] = namespaceAndName.split('/');
+  return (
+    <>
+      <Row label="Repository">{describeTarget(target.values)}</Row>
+      <LinkButton
+        variant="contained"
+        color="primary"
+        to={`${templateForm({ namespace, templateName })}${prefillQuery(
+          target.values,
+        )}`}
+      >
+        Update to {props.newest}
+      </LinkButton>
+    </>
   );
 }
 
@@ -39,14 +69,12 @@ export function TemplateCard() {
   const { entity } = useEntity();
   const origin = templateOrigin(entity);
   const releases = useReleases();
-  const canCreate = usePermission({ permission: taskCreatePermission });
-  const target = updateTarget(entity);
 
-  let body: React.ReactNode;
+  let body: ReactNode;
   if (!origin.known) {
-    body = <Row label="Template version">unknown — {origin.reason}</Row>;
+    body = <Row label="Status">unknown — {origin.reason}</Row>;
   } else if (releases.loading) {
-    body = <Progress />;
+    body = <LinearProgress />;
   } else if (releases.error || !releases.value) {
     body = (
       <Row label="Newest version">
@@ -56,32 +84,6 @@ export function TemplateCard() {
   } else {
     const drift = driftOf(origin.version, releases.value);
     const newest = releases.value.newest;
-    let action: React.ReactNode = null;
-    if (drift.state === 'behind') {
-      if (!target.ok)
-        action = (
-          <Typography variant="body2">
-            Cannot update from the portal: {target.reason}.
-          </Typography>
-        );
-      else if (!canCreate.loading && !canCreate.allowed)
-        action = (
-          <Typography variant="body2">
-            Cannot update from the portal: you may not run templates.
-          </Typography>
-        );
-      else
-        action = (
-          <Button
-            variant="contained"
-            color="primary"
-            href={updateTemplatePath(target.values)}
-            disabled={canCreate.loading}
-          >
-            Update to {newest}
-          </Button>
-        );
-    }
     body = (
       <>
         <Row label="Newest version">{newest}</Row>
@@ -93,16 +95,29 @@ export function TemplateCard() {
               drift.releases.length === 1 ? '' : 's'
             } behind`}
         </Row>
-        {drift.state === 'behind' &&
-          drift.releases.map(release => (
-            <div key={release.version} data-testid="changelog-entry">
-              <Typography variant="subtitle2">
-                Changes in {release.version}
-              </Typography>
-              <MarkdownContent content={release.notes} />
-            </div>
-          ))}
-        {action}
+        {drift.state === 'behind' && (
+          <>
+            {/* A release's changelog can be long: it scrolls inside the card. */}
+            <Box
+              component="section"
+              aria-label="Changelog"
+              maxHeight={360}
+              overflow="auto"
+              mb={2}
+              pr={1}
+            >
+              {drift.releases.map(release => (
+                <div key={release.version}>
+                  <Typography variant="subtitle2">
+                    Changes in {release.version}
+                  </Typography>
+                  <MarkdownContent content={release.notes} />
+                </div>
+              ))}
+            </Box>
+            <UpdateAction newest={newest} />
+          </>
+        )}
       </>
     );
   }
@@ -118,7 +133,7 @@ export function TemplateCard() {
       </Row>
       <Row label="Template">
         {origin.known ? (
-          <Link to={catalogPath(origin.template)}>{origin.template}</Link>
+          <EntityRefLink entityRef={origin.template} />
         ) : (
           entity.metadata.annotations?.['backstage.io/source-template'] ??
           'unknown'

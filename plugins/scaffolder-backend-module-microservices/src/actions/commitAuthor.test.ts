@@ -49,4 +49,23 @@ describe('commitAuthor', () => {
       email: 'scaffolder@backstage.local',
     });
   });
+
+  it('skips empty or blank values, which git would refuse', () => {
+    expect(
+      commitAuthor(
+        new ConfigReader({
+          scaffolder: { defaultAuthor: { name: ' ' } },
+        }),
+        {
+          ref: 'user:default/oli',
+          entity: {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'User',
+            metadata: { name: 'oli' },
+            spec: { profile: { displayName: '', email: 'oli@example.com' } },
+          },
+        },
+      ),
+    ).toEqual({ name: 'user:default/oli', email: 'oli@example.com' });
+  });
 });

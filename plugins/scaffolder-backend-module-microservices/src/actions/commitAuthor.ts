@@ -12,15 +12,18 @@ export function commitAuthor(
 ): { name: string; email: string } {
   const configured = config?.getOptionalConfig('scaffolder.defaultAuthor');
   const profile = user?.entity?.spec?.profile;
+  // An empty or blank value counts as unset: git refuses a commit without an author name.
+  const first = (...values: Array<string | undefined>) =>
+    values.find(value => value !== undefined && value.trim() !== '');
   return {
     name:
-      configured?.getOptionalString('name') ??
-      profile?.displayName ??
-      user?.ref ??
-      'Scaffolder',
+      first(
+        configured?.getOptionalString('name'),
+        profile?.displayName,
+        user?.ref,
+      ) ?? 'Scaffolder',
     email:
-      configured?.getOptionalString('email') ??
-      profile?.email ??
+      first(configured?.getOptionalString('email'), profile?.email) ??
       'scaffolder@backstage.local',
   };
 }

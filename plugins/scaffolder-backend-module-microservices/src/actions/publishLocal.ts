@@ -20,7 +20,7 @@ import { withDefault } from './inputProperties';
 import { commitAuthor } from './commitAuthor';
 import { examples } from './publishLocal.examples';
 import { DNS_LABEL_PATTERN } from '../stacks/names';
-import { git as runGit } from '../update/git';
+import { git as runGit, gitInitialCommit } from '../update/git';
 
 export const PUBLISH_LOCAL_ID = 'microservice:publish:local';
 export const DEFAULT_REPOS_DIRECTORY = '.data/repos';
@@ -56,8 +56,9 @@ export function localReposDirectory(config?: Config): string {
 }
 
 /**
- * The files `git add .` would stage from `dir`: everything but `.git`, honouring the tree's own `.gitignore`
- * files (read by the same git implementation that publishes). Sorted, POSIX paths.
+ * The files `git add .` would stage from `dir`, for a dry run: everything but `.git`, honouring the tree's own
+ * `.gitignore` files as isomorphic-git reads them (a real run commits with the git CLI, which reads the skeletons'
+ * simple patterns the same way; the publish tests compare the two). Sorted, POSIX paths.
  */
 async function filesToCommit(dir: string, rel = ''): Promise<string[]> {
   const entries = await fsp.readdir(path.join(dir, rel), {
@@ -226,7 +227,7 @@ export function createPublishLocalAction(
       if (ctx.isDryRun) {
         if (fs.existsSync(repoPath)) {
           throw new InputError(
-            `repoName: a repository named '${repoName}' already exists at ${repoPath}; choose another name`,
+            `repoName: a repository named '${repoName}' already exists in the local publishing directory; choose another name`,
           );
         }
         const files = (await filesToCommit(source)).sort((a, b) =>
@@ -265,7 +266,7 @@ export function createPublishLocalAction(
               return { commitHash: existing.oid };
             }
             throw new InputError(
-              `repoName: a repository named '${repoName}' already exists at ${repoPath}; choose another name`,
+              `repoName: a repository named '${repoName}' already exists in the local publishing directory; choose another name`,
             );
           }
           await fsp.mkdir(reposDir, { recursive: true });
@@ -279,46 +280,29 @@ export function createPublishLocalAction(
             });
             // The git CLI, not isomorphic-git: hashing and compressing a service's files in JavaScript blocks the
             // backend's event loop for about 100 ms a task, which many tasks at once (a bulk update) queue behind.
-            await runGit(
-              ['init', '--quiet', '--initial-branch', defaultBranch],
-              {
-                cwd: staging,
+            const { commit: commitHash, files } = await gitInitialCommit({
+              cwd: staging,
+              branch: defaultBranch,
+              message: initialCommitMessage({
+                subject: message,
+                taskId: ctx.task.id,
+                pristineRenderVersion: pristine,
+              }),
+              env: {
+                GIT_AUTHOR_NAME: author.name,
+                GIT_AUTHOR_EMAIL: author.email,
+                GIT_COMMITTER_NAME: author.name,
+                GIT_COMMITTER_EMAIL: author.email,
               },
-            );
-            // Adds the whole tree, honouring the generated repository's own .gitignore.
-            await runGit(['add', '--all'], { cwd: staging });
-            const identity = {
-              GIT_AUTHOR_NAME: author.name,
-              GIT_AUTHOR_EMAIL: author.email,
-              GIT_COMMITTER_NAME: author.name,
-              GIT_COMMITTER_EMAIL: author.email,
-            };
-            await runGit(
-              [
-                'commit',
-                '--quiet',
-                '--no-verify',
-                '--cleanup=verbatim',
-                '--message',
-                initialCommitMessage({
-                  subject: message,
-                  taskId: ctx.task.id,
-                  pristineRenderVersion: pristine,
-                }),
-              ],
-              { cwd: staging, env: identity },
-            );
-            const commitHash = (
-              await runGit(['rev-parse', 'HEAD'], { cwd: staging })
-            ).stdout.trim();
+            });
             await fsp.rename(staging, repoPath).catch(error => {
               throw error.code === 'ENOTEMPTY' || error.code === 'EEXIST'
                 ? new InputError(
-                    `repoName: a repository named '${repoName}' already exists at ${repoPath}`,
+                    `repoName: a repository named '${repoName}' already exists in the local publishing directory`,
                   )
                 : error;
             });
-            return { commitHash };
+            return { commitHash, files };
           } catch (error) {
             await fsp.rm(staging, { recursive: true, force: true });
             throw error;
@@ -329,11 +313,13 @@ export function createPublishLocalAction(
       ctx.output('repoPath', repoPath);
       ctx.output('remoteUrl', url);
       ctx.output('repoContentsUrl', `${url}/`);
+      // A retry that found its repository already published lists it again.
       ctx.output(
         'files',
-        (await runGit(['ls-files', '-z'], { cwd: repoPath })).stdout
-          .split('\0')
-          .filter(Boolean),
+        result.files ??
+          (await runGit(['ls-files', '-z'], { cwd: repoPath })).stdout
+            .split('\0')
+            .filter(Boolean),
       );
       ctx.output('commitHash', result.commitHash);
       if (pristine) ctx.output('pristineRenderVersion', pristine);

@@ -103,6 +103,8 @@ describe('yarn template lint', () => {
       publish: 'gitlab',
       repoUrl: 'gitlab.com?owner=acme&repo=orders-api',
       argocd: false,
+      // The Preview page's field, which holds no answer.
+      preview: null,
     });
     expect(
       combinations(template, { exhaustive: true }).combinations,

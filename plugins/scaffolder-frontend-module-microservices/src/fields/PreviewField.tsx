@@ -34,7 +34,11 @@ function formValues(
  * README, openapi.yaml, the Dockerfile and the main service file to open. It contributes no value to the form.
  */
 export const PreviewField = (props: FieldExtensionComponentProps<null>) => {
-  const { formContext, name } = props;
+  const { formContext, name, uiSchema } = props;
+  // The template this field previews; the Create template unless its ui:options name another.
+  const templateRef =
+    (uiSchema?.['ui:options']?.templateRef as string | undefined) ??
+    'template:default/microservice';
   const discovery = useApi(discoveryApiRef);
   const { fetch } = useApi(fetchApiRef);
   const values = formValues(formContext?.formData, name);
@@ -43,19 +47,27 @@ export const PreviewField = (props: FieldExtensionComponentProps<null>) => {
   const [open, setOpen] = useState<string | undefined>();
 
   useEffect(() => {
-    let current = true;
+    // A newer request (other values) or leaving the page abandons this one.
+    const controller = new AbortController();
+    const current = () => !controller.signal.aborted;
     setState({ kind: 'loading' });
     (async () => {
-      const response = await fetch(
-        `${await discovery.getBaseUrl('microservices')}/preview`,
-        {
+      const url = `${await discovery.getBaseUrl('microservices')}/preview`;
+      let response: Response;
+      for (;;) {
+        response = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ values: JSON.parse(key) }),
-        },
-      );
+          body: JSON.stringify({ templateRef, values: JSON.parse(key) }),
+          signal: controller.signal,
+        });
+        // The backend renders one preview per person at a time; an abandoned one may still be running there.
+        if (response.status !== 429) break;
+        await new Promise(r => setTimeout(r, 300));
+        if (!current()) return;
+      }
       const body = await response.json().catch(() => ({}));
-      if (!current) return;
+      if (!current()) return;
       if (response.ok) setState({ kind: 'preview', preview: body });
       else if (Array.isArray(body.fieldErrors))
         setState({ kind: 'fieldErrors', errors: body.fieldErrors });
@@ -65,12 +77,10 @@ export const PreviewField = (props: FieldExtensionComponentProps<null>) => {
           message: body.error?.message ?? `HTTP ${response.status}`,
         });
     })().catch(error => {
-      if (current) setState({ kind: 'error', message: String(error) });
+      if (current()) setState({ kind: 'error', message: String(error) });
     });
-    return () => {
-      current = false;
-    };
-  }, [discovery, fetch, key]);
+    return () => controller.abort();
+  }, [discovery, fetch, key, templateRef]);
 
   if (state.kind === 'loading')
     return <Typography role="status">Rendering the preview…</Typography>;
