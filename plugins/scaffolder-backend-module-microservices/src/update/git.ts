@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Raised when git itself fails; carries git's own message. */
 export class GitError extends Error {
@@ -44,14 +44,14 @@ interface ChildResult {
   message?: string;
 }
 
-// The worker's whole program: run one command per message and post its outcome back.
+// The spawner's whole program: run one command per message and send its outcome back; leave with the parent.
 const SPAWNER = `
-const { parentPort } = require('node:worker_threads');
 const { execFile } = require('node:child_process');
-parentPort.on('message', ({ id, file, args, options }) => {
+process.on('disconnect', () => process.exit(0));
+process.on('message', ({ id, file, args, options }) => {
   execFile(file, args, options, (error, stdout, stderr) => {
     const code = error && error.code;
-    parentPort.postMessage({
+    process.send({
       id,
       stdout,
       stderr,
@@ -63,54 +63,80 @@ parentPort.on('message', ({ id, file, args, options }) => {
 });
 `;
 
-let spawner: Worker | undefined;
+let spawner: ChildProcess | undefined;
 let nextId = 0;
 const waiting = new Map<number, (result: ChildResult) => void>();
 
+function startSpawner(): ChildProcess {
+  const child = spawn(process.execPath, ['-e', SPAWNER], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // A bare Node: none of the parent's --require hooks, profilers or heap settings.
+    env: Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => key !== 'NODE_OPTIONS'),
+    ),
+  });
+  // Keeps the backend (or a CLI run) alive only while a command is running (see `track`).
+  child.unref();
+  child.channel?.unref();
+  child.on('message', (result: ChildResult & { id: number }) => {
+    waiting.get(result.id)?.(result);
+    waiting.delete(result.id);
+    if (waiting.size === 0) child.channel?.unref();
+  });
+  const fail = (message: string) => {
+    if (spawner === child) spawner = undefined;
+    for (const resolve of waiting.values())
+      resolve({ stdout: '', stderr: '', exitCode: null, message });
+    waiting.clear();
+  };
+  child.on('error', error =>
+    fail(`the process spawner failed: ${error.message}`),
+  );
+  child.on('exit', code => fail(`the process spawner exited (${code})`));
+  return child;
+}
+
 /**
- * Starts child processes from a worker thread. Starting a process copies the parent's page tables, about 10 ms of
- * a backend's event loop per git command; many tasks at once (a bulk update runs hundreds of git commands) would
- * queue every request behind them. On the worker that time is spent on another core.
+ * Starts git through a small helper process that lives as long as the backend. Starting a process from the
+ * backend itself copies its page tables — about 10 ms of its event loop per git command for a backend of several
+ * hundred MiB — and a bulk update runs hundreds of git commands, which would queue every other request and task
+ * behind them; the helper is small, so each start costs it about a millisecond, off the backend's thread.
  */
-function spawnOffThread(
+function spawnThroughHelper(
   file: string,
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv },
 ): Promise<ChildResult> {
-  if (!spawner) {
-    const worker = new Worker(SPAWNER, { eval: true });
-    // Never keeps the process alive.
-    worker.unref();
-    worker.on('message', (result: ChildResult & { id: number }) => {
-      waiting.get(result.id)?.(result);
-      waiting.delete(result.id);
-    });
-    worker.on('error', error => {
-      for (const resolve of waiting.values())
+  spawner ??= startSpawner();
+  const child = spawner;
+  const id = nextId++;
+  return new Promise(resolve => {
+    waiting.set(id, resolve);
+    // A command in flight keeps the process running until its answer arrives.
+    child.channel?.ref();
+    child.send(
+      {
+        id,
+        file,
+        args,
+        options: {
+          ...options,
+          maxBuffer: 64 * 1024 * 1024,
+          encoding: 'utf8',
+        },
+      },
+      error => {
+        if (!error) return;
+        waiting.delete(id);
+        if (waiting.size === 0) child.channel?.unref();
         resolve({
           stdout: '',
           stderr: '',
           exitCode: null,
-          message: `the process spawner failed: ${error.message}`,
+          message: `the process spawner did not take the command: ${error.message}`,
         });
-      waiting.clear();
-      spawner = undefined;
-    });
-    spawner = worker;
-  }
-  const id = nextId++;
-  return new Promise(resolve => {
-    waiting.set(id, resolve);
-    spawner!.postMessage({
-      id,
-      file,
-      args,
-      options: {
-        ...options,
-        maxBuffer: 64 * 1024 * 1024,
-        encoding: 'utf8',
       },
-    });
+    );
   });
 }
 
@@ -126,7 +152,7 @@ async function run(
   },
 ): Promise<GitResult> {
   const { stdout, stderr, exitCode, startError, message } =
-    await spawnOffThread(file, args, {
+    await spawnThroughHelper(file, args, {
       cwd: options.cwd,
       env: {
         // Variables that would point git at another repository, index or object store are not inherited.

@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { git, GitError, gitInitialCommit } from './git';
+
+describe('git through the helper process', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'git-helper-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('answers with the output, and with exit codes that are answers', async () => {
+    expect((await git(['--version'], { cwd: dir })).stdout).toMatch(
+      /^git version \d+\.\d+/,
+    );
+    // Outside a repository: 128 is a failure, unless the caller expects it.
+    await expect(git(['rev-parse', 'HEAD'], { cwd: dir })).rejects.toThrow(
+      GitError,
+    );
+    expect(
+      (await git(['rev-parse', 'HEAD'], { cwd: dir, okExitCodes: [128] }))
+        .exitCode,
+    ).toBe(128);
+  });
+
+  it('runs many commands at once, each answered with its own output', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        git(['var', 'GIT_AUTHOR_IDENT'], {
+          cwd: dir,
+          env: {
+            GIT_AUTHOR_NAME: `Author ${i}`,
+            GIT_AUTHOR_EMAIL: `a${i}@example.com`,
+          },
+        }),
+      ),
+    );
+    answers.forEach((answer, i) =>
+      expect(answer.stdout).toMatch(
+        new RegExp(`^Author ${i} <a${i}@example\\.com>`),
+      ),
+    );
+  });
+
+  it('commits a tree in one process: commit, files, message verbatim, no hooks or global excludes', async () => {
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'a\n');
+    fs.writeFileSync(path.join(dir, '.gitignore'), 'ignored.txt\n');
+    fs.writeFileSync(path.join(dir, 'ignored.txt'), 'x\n');
+    fs.writeFileSync(path.join(dir, '.env.example'), 'X=1\n');
+    const message = 'Initial commit\n\n# not a comment\nTrailer: yes\n';
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'git-home-'));
+    fs.writeFileSync(path.join(home, 'excludes'), '.env.example\n');
+    fs.writeFileSync(
+      path.join(home, '.gitconfig'),
+      `[core]\n\texcludesFile = ${path.join(home, 'excludes')}\n`,
+    );
+    expect(
+      (
+        await git(['config', '--global', 'core.excludesFile'], {
+          cwd: dir,
+          env: { HOME: home },
+        })
+      ).stdout.trim(),
+    ).toBe(path.join(home, 'excludes'));
+    const { commit, files } = await gitInitialCommit({
+      cwd: dir,
+      branch: 'trunk',
+      message,
+      env: {
+        GIT_AUTHOR_NAME: 'A',
+        GIT_AUTHOR_EMAIL: 'a@example.com',
+        GIT_COMMITTER_NAME: 'A',
+        GIT_COMMITTER_EMAIL: 'a@example.com',
+        // This global config's excludes file would drop .env.example; the initial commit does not read it.
+        HOME: home,
+      },
+    });
+    expect(commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(files).toEqual(['.env.example', '.gitignore', 'a.txt']);
+    const log = await git(['log', '-1', '--format=%B%x00%D'], { cwd: dir });
+    expect(log.stdout).toBe(`${message}\0HEAD -> trunk\n`);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('keeps a command-line run alive until its git answers arrive', () => {
+    const script = path.join(dir, 'run.ts');
+    fs.writeFileSync(
+      script,
+      `import { gitVersion } from ${JSON.stringify(
+        path.join(__dirname, 'git'),
+      )};\ngitVersion(process.cwd()).then(v => console.log('version', v.join('.')));\n`,
+    );
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+        script,
+      ],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^version \d+\.\d+\n$/);
+    expect(run.status).toBe(0);
+  });
+});
