@@ -28,8 +28,9 @@ export const scaffolderModuleMicroservices = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         catalog: catalogServiceRef,
         config: coreServices.rootConfig,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, catalog, config }) {
+      async init({ scaffolder, catalog, config, auth }) {
         // Repository locations resolve against the backend's own integrations, self-hosted hosts included.
         const integrations = ScmIntegrations.fromConfig(config);
         scaffolder.addActions(
@@ -39,7 +40,7 @@ export const scaffolderModuleMicroservices = createBackendModule({
           ...(localPublishingEnabled(config)
             ? [createPublishLocalAction({ config })]
             : []),
-          createCatalogRegisterAction({ catalog, config, integrations }),
+          createCatalogRegisterAction({ catalog, auth, config, integrations }),
           createServiceUpdateAction({ config, integrations }),
         );
       },

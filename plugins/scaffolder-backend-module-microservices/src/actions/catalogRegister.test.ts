@@ -99,6 +99,58 @@ describe('microservice:catalog:register', () => {
     );
   });
 
+  it('with the backend’s auth, shares one catalog request per look among the waiting tasks', async () => {
+    const { catalog } = setup();
+    let looks = 0;
+    catalog.getEntitiesByRefs = jest.fn(
+      async ({ entityRefs }: { entityRefs: string[] }, { credentials }) => {
+        // The backend's own credentials, not a task initiator's.
+        expect(credentials.principal).toMatchObject({ type: 'service' });
+        looks += 1;
+        return {
+          items: entityRefs.map(() => (looks > 1 ? component : undefined)),
+        };
+      },
+    ) as any;
+    catalog.getEntityByRef = jest.fn() as any;
+    const action = createCatalogRegisterAction({
+      catalog,
+      auth: mockServices.auth(),
+      config: config(),
+    });
+    const input = {
+      catalogInfoUrl:
+        'https://github.com/acme/billing-api/blob/main/catalog-info.yaml',
+      waitForEntitySeconds: 10,
+    };
+    const contexts = await Promise.all([
+      run(action, input),
+      run(action, input),
+    ]);
+    for (const ctx of contexts)
+      expect(ctx.output).toHaveBeenCalledWith(
+        'entityRef',
+        'component:default/billing-api',
+      );
+    expect(catalog.getEntityByRef).not.toHaveBeenCalled();
+    expect(looks).toBeLessThanOrEqual(3);
+
+    // A cancelled task stops waiting at once.
+    catalog.getEntitiesByRefs = jest.fn(async () => ({
+      items: [undefined],
+    })) as any;
+    const controller = new AbortController();
+    const ctx = createMockActionContext({ input: input as any });
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    await expect(
+      action.handler({ ...ctx, signal: controller.signal } as any),
+    ).rejects.toThrow(
+      /cancelled while waiting for component:default\/billing-api/,
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('ends with a warning, not a failure, when the entity does not appear in time', async () => {
     const { catalog, action } = setup();
     catalog.getEntityByRef = jest.fn().mockResolvedValue(undefined) as any;

@@ -1,3 +1,4 @@
+import type { AuthService } from '@backstage/backend-plugin-api';
 import { ConfigReader, type Config } from '@backstage/config';
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import {
@@ -19,6 +20,7 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EntityArrivals } from '../catalog/entityArrivals';
 import { examples } from './catalogRegister.examples';
 import { withDefault } from './inputProperties';
 import {
@@ -32,6 +34,8 @@ export const CATALOG_REGISTER_ID = 'microservice:catalog:register';
 /** The wait for the registered entity looks after 50 ms, then half as long again each time, at most every 500 ms. */
 const FIRST_LOOK_MS = 50;
 const LAST_LOOK_MS = 500;
+/** How often the shared wait (EntityArrivals) looks for every task's entity at once. */
+const SHARED_LOOK_MS = 50;
 
 /** The entity a registration is "about": the Component when there is one, like the built-in action. */
 function mainEntity(entities: Entity[]): Entity | undefined {
@@ -100,11 +104,24 @@ export type CatalogRegisterOutput = {
  */
 export function createCatalogRegisterAction(options: {
   catalog: CatalogService;
+  /**
+   * The backend's auth service. With it, the waits of all tasks for their entities share one catalog request per
+   * look (with the backend's own credentials; see EntityArrivals), every 50 ms; without it each task looks on its
+   * own with the initiator's credentials, backing off from 50 ms to 500 ms.
+   */
+  auth?: AuthService;
   config?: Config;
   /** The backend's SCM integrations: an http(s) location must be on one of their hosts. Default: from `config`. */
   integrations?: ScmIntegrationRegistry;
 }): TemplateAction<CatalogRegisterInput, CatalogRegisterOutput, 'v2'> {
-  const { catalog, config } = options;
+  const { catalog, config, auth } = options;
+  const arrivals = auth
+    ? new EntityArrivals({
+        catalog,
+        credentials: () => auth.getOwnServiceCredentials(),
+        intervalMs: SHARED_LOOK_MS,
+      })
+    : undefined;
   const integrations =
     options.integrations ??
     ScmIntegrations.fromConfig(config ?? new ConfigReader({}));
@@ -210,6 +227,23 @@ export function createCatalogRegisterAction(options: {
       // The first looks come soon (processing and stitching take a few hundred milliseconds on an idle catalog),
       // later ones less often, so many tasks waiting at once do not crowd the catalog with reads.
       const waitForEntity = async (entityRef: string, seconds: number) => {
+        if (arrivals && seconds > 0) {
+          const arrived = await arrivals.wait(
+            entityRef,
+            seconds * 1000,
+            ctx.signal,
+          );
+          if (ctx.signal?.aborted)
+            throw new CancelledWait(
+              `The task was cancelled while waiting for ${entityRef} to appear in the catalog; the location is registered`,
+            );
+          if (arrived) ctx.logger.info(`${entityRef} is in the catalog`);
+          else
+            ctx.logger.warn(
+              `${entityRef} is not in the catalog after ${seconds} s; it appears once the catalog has processed the location`,
+            );
+          return;
+        }
         const deadline = Date.now() + seconds * 1000;
         let interval = FIRST_LOOK_MS;
         while (Date.now() < deadline) {

@@ -82,6 +82,36 @@ describe('microservice:publish:local', () => {
     expect(await git.currentBranch({ fs, dir: repoPath })).toBe('main');
   });
 
+  it('leaves out any .git the workspace holds, at the top or deeper, and keeps executable bits', async () => {
+    dir.addContent({
+      workspace: {
+        '.git': { HEAD: 'ref: refs/heads/other\n' },
+        vendor: { lib: { '.git': { config: '[core]\n' }, 'lib.go': 'x\n' } },
+        'run.sh': '#!/bin/sh\n',
+      },
+    });
+    fs.chmodSync(dir.resolve('workspace/run.sh'), 0o755);
+    const ctx = await run({ repoName: 'with-git' });
+    const repoPath = `${reposDir()}/with-git`;
+    const files = (await git.listFiles({ fs, dir: repoPath })).sort();
+    expect(files).toEqual([
+      '.gitignore',
+      'README.md',
+      'run.sh',
+      'service/main.go',
+      'vendor/lib/lib.go',
+    ]);
+    expect(ctx.output).toHaveBeenCalledWith('files', files);
+    expect(fs.existsSync(`${repoPath}/vendor/lib/.git`)).toBe(false);
+    expect(await git.currentBranch({ fs, dir: repoPath })).toBe('main');
+    const { tree } = await git.readTree({
+      fs,
+      dir: repoPath,
+      oid: (await git.log({ fs, dir: repoPath }))[0].oid,
+    });
+    expect(tree.find(e => e.path === 'run.sh')!.mode).toBe('100755');
+  });
+
   it('publishes a sub-path on a chosen branch', async () => {
     await run({
       repoName: 'svc',

@@ -274,14 +274,12 @@ export function createPublishLocalAction(
             path.join(reposDir, `.${repoName}-`),
           );
           try {
-            await fsp.cp(source, staging, {
-              recursive: true,
-              filter: src => path.basename(src) !== '.git',
-            });
-            // The git CLI, not isomorphic-git: hashing and compressing a service's files in JavaScript blocks the
-            // backend's event loop for about 100 ms a task, which many tasks at once (a bulk update) queue behind.
+            // The workspace's files without any .git, committed with the git CLI — not isomorphic-git, whose
+            // hashing and compressing in JavaScript blocks the backend's event loop for about 100 ms a task, which
+            // many tasks at once (a bulk update) queue behind.
             const { commit: commitHash, files } = await gitInitialCommit({
               cwd: staging,
+              from: source,
               branch: defaultBranch,
               message: initialCommitMessage({
                 subject: message,

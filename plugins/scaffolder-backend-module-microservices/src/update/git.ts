@@ -199,8 +199,12 @@ export function git(
 
 // One fixed script: the values arrive as positional parameters, never as script text.
 const INITIAL_COMMIT_SCRIPT = `set -e
-branch=$1 message=$2
-shift 2
+branch=$1 message=$2 from=$3
+shift 3
+if [ -n "$from" ]; then
+  cp -R -- "$from/." .
+  find . -name .git -prune -exec rm -rf {} +
+fi
 git "$@" init --quiet --initial-branch "$branch"
 git "$@" add --all
 git "$@" commit --quiet --no-verify --cleanup=verbatim --message "$message"
@@ -208,12 +212,14 @@ git "$@" rev-parse HEAD
 git "$@" ls-files -z`;
 
 /**
- * Makes `dir` a repository whose one commit holds all of it (its own .gitignore honoured): `git init`, `add
- * --all`, `commit` with `message` verbatim, in one child process — starting a process blocks the event loop for
- * about 10 ms in a large backend, and many tasks at once publish together. `env` carries the author.
+ * Makes `cwd` a repository whose one commit holds all of it (its own .gitignore honoured): with `from`, first a
+ * copy of that directory without any `.git` in it; then `git init`, `add --all`, `commit` with `message`
+ * verbatim — in one child process, which copies and hashes a service's files in a fraction of what Node's
+ * `fs.cp` and separate git processes took. `env` carries the author.
  */
 export async function gitInitialCommit(options: {
   cwd: string;
+  from?: string;
   branch: string;
   message: string;
   env?: Record<string, string>;
@@ -226,6 +232,7 @@ export async function gitInitialCommit(options: {
       'sh',
       options.branch,
       options.message,
+      options.from ?? '',
       ...SETTINGS,
     ],
     'initial commit',
