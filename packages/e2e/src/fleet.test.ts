@@ -182,6 +182,11 @@ describeInBrowser('the platform team’s view (Chromium, headless)', () => {
     const page = await newPage();
     await page.goto(`${portal.baseUrl}/catalog/default/component/fleet-behind`);
     await page.getByText('Status: 1 release behind').waitFor();
+    // The Update button comes once the person's access is known.
+    const update = page.getByRole('button', {
+      name: `Update to ${MODULE_VERSION}`,
+    });
+    await update.waitFor();
     const text = await card(page).innerText();
     expect(text).toContain('Stack: Rust');
     expect(text).toContain(`Rendered version: ${OLD_VERSION}`);
@@ -191,9 +196,7 @@ describeInBrowser('the platform team’s view (Chromium, headless)', () => {
     expect(text).toContain('Repository: local repository fleet-behind');
     await screenshot(page, 'card-behind.png', true);
 
-    await page
-      .getByRole('button', { name: `Update to ${MODULE_VERSION}` })
-      .click();
+    await update.click();
     await page.waitForURL(/\/create\/templates\/default\/microservice-update/);
     // RJSF's input for the `repository` property.
     const repository = page.locator('input#root_repository');
@@ -251,9 +254,14 @@ describeInBrowser('the platform team’s view (Chromium, headless)', () => {
         `^\\s*Fleet Behind\\s+team-a\\s+rust\\s+${OLD_VERSION.replace(
           /\./g,
           '\\.',
-        )}\\s+1 release behind\\s+local repository fleet-behind\\s+—\\s*$`,
+        )}\\s+1 release behind\\s+local repository fleet-behind\\s+—\\s+(…|none)\\s*$`,
       ),
     );
+    // No update proposed yet: the repositories have no update branch.
+    await row('fleet-behind')
+      .getByTestId('proposal-state')
+      .getByText('none')
+      .waitFor();
     expect(await row('fleet-edited').innerText()).toContain(
       `unknown — ${MADE_UP_VERSION} is not a released version`,
     );
@@ -321,6 +329,19 @@ describeInBrowser('the platform team’s view (Chromium, headless)', () => {
         }),
       ).toContain(`${VERSION_ANNOTATION}: ${MODULE_VERSION}`);
     }
+    // The Proposal column reads each repository's update branch: open until the default branch merges it.
+    for (const name of ['fleet-behind', 'fleet-legacy'])
+      await row(name)
+        .getByTestId('proposal-state')
+        .getByText(
+          new RegExp(
+            `^microservice-update/${MODULE_VERSION.replace(
+              /\./g,
+              '\\.',
+            )}-\\w+ open$`,
+          ),
+        )
+        .waitFor({ timeout: 30_000 });
     // Once its task has ended, a row that is still behind (its branch is not merged yet) can be proposed again.
     expect(await checkbox('fleet-behind').isDisabled()).toBe(false);
     await screenshot(page, 'fleet.png', true);

@@ -8,6 +8,7 @@ import {
   api,
   startBackend,
   waitForEntity,
+  waitForTask,
   type RunningBackend,
 } from './backend';
 
@@ -171,6 +172,46 @@ describe('/api/microservices on the embedded backend', () => {
     expect(update.body.error.message).toBe(
       'templateRef: template:default/microservice-update is not one of the templates this portal previews (microservices.preview.templates: template:default/microservice)',
     );
+  });
+
+  it('lists the update proposals of the Components asked for, or why not', async () => {
+    const { status, body } = await api(
+      backend,
+      'POST',
+      '/api/scaffolder/v2/tasks',
+      {
+        templateRef: 'template:default/microservice',
+        values: values('go', 'proposals-api'),
+      },
+    );
+    expect(status).toBe(201);
+    expect((await waitForTask(backend, body.id)).status).toBe('completed');
+    const answer = await api(backend, 'POST', '/api/microservices/proposals', {
+      entityRefs: [
+        'component:default/proposals-api',
+        'component:default/cross-stack-microservices',
+        'component:default/nope',
+      ],
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results).toEqual({
+      'component:default/proposals-api': { proposals: [] },
+      // This repository's own Component: a `file` location the backend reads, not a repository.
+      'component:default/cross-stack-microservices': {
+        error: expect.stringMatching(
+          /^its location \(backstage\.io\/managed-by-location\) is 'file:.*', not a registered repository$/,
+        ),
+      },
+      'component:default/nope': { error: 'not in the catalog' },
+    });
+    const malformed = await api(
+      backend,
+      'POST',
+      '/api/microservices/proposals',
+      { entityRefs: 'component:default/proposals-api' },
+    );
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toMatch(/^entityRefs: /);
   });
 
   it('runs one preview per person at a time, answering 429 to the others', async () => {

@@ -14,6 +14,12 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { taskCreatePermission } from '@backstage/plugin-scaffolder-common/alpha';
+import {
+  listUpdateProposals,
+  type UpdateProposal,
+  type UpdateProposalTarget,
+} from '@cross-stack/plugin-scaffolder-backend-module-microservices';
+import { updateTarget } from '@cross-stack/plugin-microservices-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import {
@@ -23,6 +29,13 @@ import {
   PreviewFieldErrors,
 } from './preview';
 import { readReleases, type Releases } from './releases';
+
+/** What POST /proposals answers for one entity. */
+type ProposalsResult = { proposals: UpdateProposal[] } | { error: string };
+
+/** Most Components one POST /proposals asks about, and how many repositories it looks up at a time. */
+const MAX_PROPOSAL_REFS = 500;
+const PROPOSAL_LOOKUPS = 4;
 
 /** The template the Create form previews when the request names none. */
 export const DEFAULT_TEMPLATE_REF = 'template:default/microservice';
@@ -43,6 +56,9 @@ export interface RouterOptions {
  * GET /releases — the template package's version and changelog (any signed-in caller or service).
  * POST /preview — `{ templateRef?, values }`: the files the template would generate with those values, through
  * the scaffolder's dry run. Signed-in people only, who may create tasks and read the template.
+ * POST /proposals — `{ entityRefs }`: for each Component the person can read, the update proposals of its
+ * repository (pull/merge requests from update branches, or a local repository's update branches), newest first,
+ * or why there are none to list.
  */
 export async function createRouter(
   options: RouterOptions,
@@ -176,5 +192,55 @@ export async function createRouter(
       running.delete(person);
     }
   });
+  router.post('/proposals', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { entityRefs } = req.body ?? {};
+    if (
+      !Array.isArray(entityRefs) ||
+      entityRefs.some(ref => typeof ref !== 'string') ||
+      entityRefs.length > MAX_PROPOSAL_REFS
+    )
+      throw new InputError(
+        `entityRefs: must be a list of at most ${MAX_PROPOSAL_REFS} entity references`,
+      );
+    // Read as the person: an entity they cannot see is answered as not found.
+    const { items } = await catalog.getEntitiesByRefs(
+      { entityRefs, fields: ['kind', 'metadata'] },
+      { credentials },
+    );
+    const results: Record<string, ProposalsResult> = {};
+    let next = 0;
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= entityRefs.length) return;
+        const entity = items[i];
+        const ref = entityRefs[i];
+        if (!entity) {
+          results[ref] = { error: 'not in the catalog' };
+          continue;
+        }
+        const target = updateTarget(entity);
+        if (!target.ok) {
+          results[ref] = { error: target.reason };
+          continue;
+        }
+        try {
+          results[ref] = {
+            proposals: await listUpdateProposals({
+              target: target.values as UpdateProposalTarget,
+              config: options.config,
+            }),
+          };
+        } catch (error) {
+          results[ref] = { error: (error as Error).message };
+        }
+      }
+    };
+    // The provider's API is asked for a few repositories at a time.
+    await Promise.all(Array.from({ length: PROPOSAL_LOOKUPS }, worker));
+    res.json({ results });
+  });
+
   return router;
 }

@@ -9,3 +9,4 @@ export * from './serviceName';
 export * from './stacks';
 export * from './origin';
 export * from './preview';
+export * from './updateTarget';

@@ -24,3 +24,6 @@ export type {
   ServiceUpdateOutput,
 } from './actions';
 export { localRepositoryReaderFactory } from './localRepositoryReader';
+export { listUpdateProposals } from './update/updateProposals';
+export type { UpdateProposalTarget } from './update/updateProposals';
+export type { UpdateProposal } from './update/remoteUpdate';

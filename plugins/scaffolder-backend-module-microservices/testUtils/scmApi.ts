@@ -21,6 +21,8 @@ export interface FakeScm {
 }
 
 export interface ProposalRecord {
+  /** Open when made; a test sets what the provider would after a merge or a close. */
+  state: 'open' | 'merged' | 'closed';
   number: number;
   head: string;
   base: string;
@@ -265,6 +267,31 @@ export function fakeGithub(options: FakeScmOptions = {}): FakeScm {
       }
     }
     m = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path);
+    if (method === 'GET' && m) {
+      // https://docs.github.com/rest/pulls/pulls#list-pull-requests (state=all, newest first)
+      const repository = `${m[1]}/${m[2]}.git`;
+      const listed = pullRequests
+        .filter(pr => pr.repository === repository)
+        .filter(
+          pr =>
+            request.query.state === 'all' ||
+            (request.query.state ?? 'open') ===
+              (pr.state === 'open' ? 'open' : 'closed'),
+        )
+        .reverse();
+      return {
+        status: 200,
+        body: listed.map(pr => ({
+          number: pr.number,
+          state: pr.state === 'open' ? 'open' : 'closed',
+          merged_at: pr.state === 'merged' ? '2026-12-04T12:00:00Z' : null,
+          title: pr.title,
+          html_url: `${git.baseUrl}/${m![1]}/${m![2]}/pull/${pr.number}`,
+          head: { ref: pr.head },
+          base: { ref: pr.base },
+        })),
+      };
+    }
     if (method === 'POST' && m) {
       const repository = `${m[1]}/${m[2]}.git`;
       if (options.noProposalTokens?.includes(token))
@@ -284,6 +311,7 @@ export function fakeGithub(options: FakeScmOptions = {}): FakeScm {
         };
       const number = pullRequests.length + 1;
       pullRequests.push({
+        state: 'open',
         number,
         head: body.head,
         base: body.base,
@@ -419,6 +447,24 @@ const GITLAB_ENDPOINTS: GitlabEndpoint[] = [
     optional: ['ref', 'lfs'],
   },
   {
+    // https://docs.gitlab.com/api/merge_requests/#list-project-merge-requests
+    method: 'GET',
+    pattern: /^\/projects\/[^/]+\/merge_requests$/,
+    name: 'GET /projects/:id/merge_requests',
+    required: [],
+    optional: [
+      'state',
+      'order_by',
+      'sort',
+      'source_branch',
+      'target_branch',
+      'per_page',
+      'page',
+      'pagination',
+      'view',
+    ],
+  },
+  {
     // https://docs.gitlab.com/api/merge_requests/#create-mr
     method: 'POST',
     pattern: /^\/projects\/[^/]+\/merge_requests$/,
@@ -529,6 +575,24 @@ export function fakeGitlab(options: FakeScmOptions = {}): FakeScm {
       }
     }
     m = /^\/projects\/([^/]+)\/merge_requests$/.exec(path);
+    if (method === 'GET' && m) {
+      const fullPath = decodeURIComponent(m[1]);
+      const repository = `${fullPath}.git`;
+      const listed = pullRequests
+        .filter(mr => mr.repository === repository)
+        .reverse();
+      return {
+        status: 200,
+        body: listed.map(mr => ({
+          iid: mr.number,
+          state: mr.state === 'open' ? 'opened' : mr.state,
+          title: mr.title,
+          source_branch: mr.head,
+          target_branch: mr.base,
+          web_url: `${git.baseUrl}/${fullPath}/-/merge_requests/${mr.number}`,
+        })),
+      };
+    }
     if (method === 'POST' && m) {
       const fullPath = decodeURIComponent(m[1]);
       const repository = `${fullPath}.git`;
@@ -541,6 +605,7 @@ export function fakeGitlab(options: FakeScmOptions = {}): FakeScm {
         };
       const number = pullRequests.length + 1;
       pullRequests.push({
+        state: 'open',
         number,
         head: body.source_branch,
         base: body.target_branch,

@@ -24,8 +24,11 @@ import {
   STACK_ANNOTATION,
   templateOrigin,
   TEMPLATE_VERSION_ANNOTATION,
+  describeTarget,
   UPDATE_TEMPLATE_REF,
+  updateTarget,
   type TemplateReleases,
+  type UpdateTarget,
 } from '@cross-stack/plugin-microservices-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -43,11 +46,6 @@ import useAsync from 'react-use/esm/useAsync';
 import { useReleases } from '../releases';
 import { taskRouteRef } from '../routes';
 import { useUpdateAccess } from '../updateAccess';
-import {
-  describeTarget,
-  updateTarget,
-  type UpdateTarget,
-} from '../updateValues';
 
 /** Short cells stay on one line; the drift's reason wraps instead. */
 const NO_WRAP = { whiteSpace: 'nowrap' } as const;
@@ -119,6 +117,41 @@ function sameTarget(
   if (!target.ok || !parameters) return false;
   return Object.entries(target.values).every(
     ([key, value]) => parameters[key] === value,
+  );
+}
+
+/** What POST /api/microservices/proposals answers for one Component. */
+type ProposalsResult =
+  | {
+      proposals: Array<{
+        branch: string;
+        state: 'open' | 'merged' | 'closed';
+        url: string;
+        number?: number;
+      }>;
+    }
+  | { error: string };
+
+/** The newest update proposal of a row's repository: "#12 open", "merged", or why it is unknown. */
+function ProposalState(props: {
+  result: ProposalsResult | undefined;
+  loading: boolean;
+}) {
+  const { result } = props;
+  if (!result) return <>{props.loading ? '…' : '—'}</>;
+  if ('error' in result) return <>unknown — {result.error}</>;
+  const [newest] = result.proposals;
+  if (!newest) return <>none</>;
+  const name = newest.number ? `#${newest.number}` : newest.branch;
+  return (
+    <>
+      {newest.url.startsWith('file:') ? (
+        name
+      ) : (
+        <Link to={newest.url}>{name}</Link>
+      )}{' '}
+      {newest.state}
+    </>
   );
 }
 
@@ -252,6 +285,29 @@ export function FleetPage() {
     () => fleetRows(entities.value ?? [], releases.value),
     [entities.value, releases.value],
   );
+
+  // Each repository's update proposals (pull/merge requests, or a local repository's update branches), asked
+  // again whenever a proposal made on this page ends.
+  const [proposalsAsked, askProposalsAgain] = useState(0);
+  const proposals = useAsync(async (): Promise<
+    Record<string, ProposalsResult>
+  > => {
+    const refs = rows.filter(row => row.target.ok).map(row => row.ref);
+    if (refs.length === 0) return {};
+    const response = await fetch(
+      `${await discovery.getBaseUrl('microservices')}/proposals`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ entityRefs: refs }),
+      },
+    );
+    if (!response.ok)
+      throw new Error(
+        `POST /api/microservices/proposals answered ${response.status}`,
+      );
+    return (await response.json()).results;
+  }, [rows, proposalsAsked, discovery, fetch]);
   const shown = rows.filter(
     row =>
       (!filters.stack || row.stack === filters.stack) &&
@@ -298,7 +354,10 @@ export function FleetPage() {
             ...s,
             [ref]: { taskId, status: task.status, links },
           }));
-          if (done) return;
+          if (done) {
+            askProposalsAgain(n => n + 1);
+            return;
+          }
         } catch {
           // A failed look is not the task failing: keep its id and look again.
         }
@@ -425,7 +484,8 @@ export function FleetPage() {
             <TableCell>Version</TableCell>
             <TableCell>Drift</TableCell>
             <TableCell>Repository</TableCell>
-            <TableCell>Update</TableCell>
+            <TableCell>Update task</TableCell>
+            <TableCell>Proposal</TableCell>
           </TableRow>
         </TableHead>
         <TableBody>
@@ -458,7 +518,7 @@ export function FleetPage() {
                     />
                   )}
                 </TableCell>
-                <TableCell>
+                <TableCell style={NO_WRAP}>
                   <EntityRefLink entityRef={row.entity} />
                 </TableCell>
                 <TableCell style={NO_WRAP}>
@@ -496,6 +556,12 @@ export function FleetPage() {
                         ))}
                     </>
                   )}
+                </TableCell>
+                <TableCell data-testid="proposal-state">
+                  <ProposalState
+                    result={proposals.value?.[row.ref]}
+                    loading={proposals.loading && row.target.ok}
+                  />
                 </TableCell>
               </TableRow>
             );

@@ -8,8 +8,10 @@ import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
 import {
   driftOf,
   findStackDescription,
+  describeTarget,
   templateOrigin,
   UPDATE_TEMPLATE_REF,
+  updateTarget,
 } from '@cross-stack/plugin-microservices-common';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
@@ -18,7 +20,7 @@ import type { ReactNode } from 'react';
 import { useReleases } from '../releases';
 import { templateFormRouteRef } from '../routes';
 import { useUpdateAccess } from '../updateAccess';
-import { describeTarget, prefillQuery, updateTarget } from '../updateValues';
+import { prefillQuery } from '../updateValues';
 
 function Row(props: { label: string; children: ReactNode }) {
   return (

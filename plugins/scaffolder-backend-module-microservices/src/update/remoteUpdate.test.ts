@@ -25,6 +25,7 @@ import { createServiceUpdateAction } from '../actions/serviceUpdate';
 import { ANSWERS_FILE, PRISTINE_RENDER_TRAILER } from '../answers';
 import { knownVersions, packageVersion } from '../packageFiles';
 import { updateRemoteRepository } from './remoteUpdate';
+import { listUpdateProposals } from './updateProposals';
 
 // Three releases of this package: the one that creates the service and two that change its skeletons.
 jest.mock('../packageFiles', () => {
@@ -302,8 +303,25 @@ describe.each(['github', 'gitlab'] as const)(
             : `${server.baseUrl}/acme/${world.name}/-/merge_requests/1`,
         );
         expect(fake.violations).toEqual([]);
+        // What the fleet page shows for this repository: the request, open, then as the provider reports it.
+        const proposals = () =>
+          listUpdateProposals({
+            target: { location: provider, repoUrl: world.repoUrl },
+            config: world.config,
+            integrations: world.integrations,
+          });
+        expect(await proposals()).toEqual([
+          {
+            branch,
+            state: 'open',
+            number: 1,
+            url: first.pullRequestUrl,
+            title: 'Update to template version 1.1.0 (from 1.0.0)',
+          },
+        ]);
 
         mergeOnServer(world, branch, strategy);
+        fake.pullRequests[0].state = 'merged';
         teamCommit(world, 'README.md', t => `${t}\nOn call: team A.\n`);
         // After a rebase, main holds a commit carrying the trailer whose tree is not a pristine render.
         expect(
@@ -343,6 +361,12 @@ describe.each(['github', 'gitlab'] as const)(
         expect(readme).toContain('Owned by team A.');
         expect(readme).toContain('On call: team A.');
         expect(fake.pullRequests).toHaveLength(2);
+        expect(
+          (await proposals()).map(p => [p.number, p.branch, p.state]),
+        ).toEqual([
+          [2, proposed, 'open'],
+          [1, branch, 'merged'],
+        ]);
         expect(fake.violations).toEqual([]);
         // The integration's token, as each provider's client sends it (GitLab: a personal/project token header).
         expect(

@@ -21,6 +21,7 @@ import { proposal } from './proposal';
 import { scmLocation } from './scmRepository';
 import {
   PRISTINE_TAG_PREFIX,
+  UPDATE_BRANCH_PREFIX,
   updateRepository,
   type UpdateResult,
 } from './updateRepository';
@@ -70,6 +71,34 @@ interface ScmApi {
     title: string;
     description: string;
   }): Promise<{ number: number; url: string }>;
+  /** The newest pull/merge requests from branches starting with `prefix`, newest first. */
+  listProposals(prefix: string): Promise<UpdateProposal[]>;
+}
+
+/**
+ * An update proposal: a branch an update made, and the pull/merge request opened from it (or, for a locally
+ * published repository, whether the default branch has merged it).
+ *
+ * @public
+ */
+export interface UpdateProposal {
+  /** The update branch, `microservice-update/<version>-<render>` unless named otherwise. */
+  branch: string;
+  /** As the provider reports it; a local branch is merged once the default branch contains it. */
+  state: 'open' | 'merged' | 'closed';
+  /** The pull/merge request's page, or the local repository's file:// URL. */
+  url: string;
+  /** The pull/merge request's number (none for a local repository). */
+  number?: number;
+  /** The pull/merge request's title (none for a local repository). */
+  title?: string;
+}
+
+/** GitHub's (open, closed, merged when merged_at is set) and GitLab's (opened, merged, closed, locked) states. */
+function proposalState(state: string): UpdateProposal['state'] {
+  if (state === 'merged') return 'merged';
+  if (state === 'open' || state === 'opened') return 'open';
+  return 'closed';
 }
 
 /** A REST failure's HTTP status, from Octokit's RequestError or Gitbeaker's GitbeakerRequestError. */
@@ -187,6 +216,25 @@ function githubApi(
       });
       return { number: data.number, url: data.html_url };
     },
+    async listProposals(prefix) {
+      const { data } = await octokit.rest.pulls.list({
+        owner,
+        repo,
+        state: 'all',
+        sort: 'created',
+        direction: 'desc',
+        per_page: 50,
+      });
+      return data
+        .filter(pull => pull.head.ref.startsWith(prefix))
+        .map(pull => ({
+          branch: pull.head.ref,
+          state: proposalState(pull.merged_at ? 'merged' : pull.state),
+          url: pull.html_url,
+          number: pull.number,
+          title: pull.title,
+        }));
+    },
   };
 }
 
@@ -237,6 +285,30 @@ function gitlabApi(
         { description, removeSourceBranch: true },
       )) as { iid: number; web_url: string };
       return { number: data.iid, url: data.web_url };
+    },
+    async listProposals(prefix) {
+      const data = (await client.MergeRequests.all({
+        projectId: project,
+        orderBy: 'created_at',
+        sort: 'desc',
+        perPage: 50,
+        maxPages: 1,
+      })) as Array<{
+        iid: number;
+        state: string;
+        title: string;
+        source_branch: string;
+        web_url: string;
+      }>;
+      return data
+        .filter(request => request.source_branch.startsWith(prefix))
+        .map(request => ({
+          branch: request.source_branch,
+          state: proposalState(request.state),
+          url: request.web_url,
+          number: request.iid,
+          title: request.title,
+        }));
     },
   };
 }
@@ -505,5 +577,32 @@ export async function updateRemoteRepository(
     }
   } finally {
     await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The update proposals on a GitHub or GitLab repository — pull/merge requests from `microservice-update/` branches,
+ * newest first — read with the integration's credentials.
+ */
+export async function remoteUpdateProposals(options: {
+  repoUrl: string;
+  integrations: ScmIntegrationRegistry;
+}): Promise<UpdateProposal[]> {
+  const { integrations } = options;
+  const location = scmLocation(options.repoUrl, integrations);
+  const token = await scmToken(location, integrations);
+  const api =
+    location.type === 'github'
+      ? githubApi(location, integrations, token.token)
+      : gitlabApi(location, integrations, token);
+  try {
+    return await api.listProposals(UPDATE_BRANCH_PREFIX);
+  } catch (error) {
+    throw new ForwardedError(
+      `repoUrl: could not list the pull/merge requests of ${location.owner}/${
+        location.repo
+      } on ${location.host} (${httpStatus(error) ?? ''} ${apiMessage(error)})`,
+      error,
+    );
   }
 }

@@ -1,0 +1,88 @@
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import {
+  ScmIntegrations,
+  type ScmIntegrationRegistry,
+} from '@backstage/integration';
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import {
+  localPublishingEnabled,
+  localPublishingOff,
+  localReposDirectory,
+} from '../actions/publishLocal';
+import { git } from './git';
+import { remoteUpdateProposals, type UpdateProposal } from './remoteUpdate';
+import { UPDATE_BRANCH_PREFIX } from './updateRepository';
+
+/**
+ * Where a service's repository is, as the update template's values name it.
+ *
+ * @public
+ */
+export type UpdateProposalTarget =
+  | { location: 'local'; repository: string }
+  | { location: 'github' | 'gitlab'; repoUrl: string };
+
+/** The local repository's update branches, newest first: merged once the default branch contains them. */
+async function localProposals(
+  repository: string,
+  config: Config,
+): Promise<UpdateProposal[]> {
+  if (!localPublishingEnabled(config)) throw localPublishingOff('repository');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(repository))
+    throw new InputError(`repository: '${repository}' is not a DNS-1123 label`);
+  const repoPath = resolveSafeChildPath(
+    localReposDirectory(config),
+    repository,
+  );
+  if (!fs.existsSync(repoPath))
+    throw new InputError(`repository: '${repository}' is not published here`);
+  const { stdout } = await git(
+    [
+      'for-each-ref',
+      '--sort=-creatordate',
+      '--format=%(refname:short)',
+      `refs/heads/${UPDATE_BRANCH_PREFIX}`,
+    ],
+    { cwd: repoPath },
+  );
+  const url = pathToFileURL(repoPath).href;
+  const branches = stdout.split('\n').filter(Boolean);
+  return Promise.all(
+    branches.map(async branch => {
+      // Exit 0: HEAD (the default branch) contains the branch; 1: it does not.
+      const { exitCode } = await git(
+        ['merge-base', '--is-ancestor', branch, 'HEAD'],
+        { cwd: repoPath, okExitCodes: [1] },
+      );
+      return {
+        branch,
+        state: exitCode === 0 ? ('merged' as const) : ('open' as const),
+        url,
+      };
+    }),
+  );
+}
+
+/**
+ * The update proposals of a service's repository, newest first: on GitHub and GitLab the pull/merge requests from
+ * `microservice-update/` branches (with the integration's credentials), for a locally published repository its
+ * update branches and whether the default branch has merged them. Bad targets are InputErrors naming the field.
+ *
+ * @public
+ */
+export async function listUpdateProposals(options: {
+  target: UpdateProposalTarget;
+  config: Config;
+  integrations?: ScmIntegrationRegistry;
+}): Promise<UpdateProposal[]> {
+  const { target, config } = options;
+  if (target.location === 'local')
+    return localProposals(target.repository, config);
+  return remoteUpdateProposals({
+    repoUrl: target.repoUrl,
+    integrations: options.integrations ?? ScmIntegrations.fromConfig(config),
+  });
+}
