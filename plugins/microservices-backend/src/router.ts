@@ -20,6 +20,7 @@ import {
   type UpdateProposalTarget,
 } from '@cross-stack/plugin-scaffolder-backend-module-microservices';
 import { updateTarget } from '@cross-stack/plugin-microservices-common';
+import { ScmIntegrations } from '@backstage/integration';
 import express from 'express';
 import Router from 'express-promise-router';
 import {
@@ -77,6 +78,8 @@ export async function createRouter(
   // Previews running now, and whose: a dry run costs the backend a render, so there are at most `concurrency` at
   // once and one per person (a form sends a new one only after the last answered).
   const running = new Set<string>();
+  // One registry for the backend's life: the GitHub credentials it hands out (an App's tokens) are cached per registry.
+  const integrations = ScmIntegrations.fromConfig(options.config);
   // The package does not change while the backend runs.
   const releases = options.releases ?? readReleases;
   let cached: Releases | undefined;
@@ -203,9 +206,15 @@ export async function createRouter(
       throw new InputError(
         `entityRefs: must be a list of at most ${MAX_PROPOSAL_REFS} entity references`,
       );
+    // One answer per entity, however the caller spelled or repeated it (the catalog stores refs in lower case).
+    const refs = [
+      ...new Set(
+        (entityRefs as string[]).map(ref => ref.toLocaleLowerCase('en-US')),
+      ),
+    ];
     // Read as the person: an entity they cannot see is answered as not found.
     const { items } = await catalog.getEntitiesByRefs(
-      { entityRefs, fields: ['kind', 'metadata'] },
+      { entityRefs: refs, fields: ['kind', 'metadata'] },
       { credentials },
     );
     const results: Record<string, ProposalsResult> = {};
@@ -213,9 +222,9 @@ export async function createRouter(
     const worker = async () => {
       for (;;) {
         const i = next++;
-        if (i >= entityRefs.length) return;
+        if (i >= refs.length) return;
         const entity = items[i];
-        const ref = entityRefs[i];
+        const ref = refs[i];
         if (!entity) {
           results[ref] = { error: 'not in the catalog' };
           continue;
@@ -230,6 +239,7 @@ export async function createRouter(
             proposals: await listUpdateProposals({
               target: target.values as UpdateProposalTarget,
               config: options.config,
+              integrations,
             }),
           };
         } catch (error) {

@@ -76,6 +76,20 @@ describe('updateTarget', () => {
       ok: false,
       reason: "its github.com/project-slug is 'acme', not owner/repository",
     });
+    // A slug naming another repository than the one the catalog read the entity from.
+    expect(
+      updateTarget(
+        component({
+          'backstage.io/managed-by-location':
+            'url:https://github.com/acme/billing-api/blob/main/catalog-info.yaml',
+          'github.com/project-slug': 'acme/private-repo',
+        }),
+      ),
+    ).toEqual({
+      ok: false,
+      reason:
+        "its github.com/project-slug 'acme/private-repo' is not the repository it was registered from (https://github.com/acme/billing-api/blob/main/catalog-info.yaml)",
+    });
     // A catalog file the backend reads from its own disk is not a repository.
     expect(
       updateTarget(

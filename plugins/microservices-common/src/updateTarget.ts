@@ -11,6 +11,15 @@ export type UpdateTarget =
 
 const LOCATION = 'backstage.io/managed-by-location';
 
+/** A URL path decoded, or as it is when a hand-edited escape is malformed. */
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * Where the Component's repository is, as the update template asks for it: a repository the portal published
  * locally (its catalog-info.yaml read through a file:// URL), or a GitHub / GitLab project (the slug annotation
@@ -60,6 +69,12 @@ export function updateTarget(entity: EntityLike): UpdateTarget {
       return {
         ok: false,
         reason: `its ${key} is '${slug}', not owner/repository`,
+      };
+    // The slug is the entity's own word; the registered location is where the catalog really read it from.
+    if (!safeDecode(url.pathname).startsWith(`/${slug}/`))
+      return {
+        ok: false,
+        reason: `its ${key} '${slug}' is not the repository it was registered from (${location})`,
       };
     const at = slug.lastIndexOf('/');
     return {

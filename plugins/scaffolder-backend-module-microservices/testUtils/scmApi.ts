@@ -287,7 +287,7 @@ export function fakeGithub(options: FakeScmOptions = {}): FakeScm {
           merged_at: pr.state === 'merged' ? '2026-12-04T12:00:00Z' : null,
           title: pr.title,
           html_url: `${git.baseUrl}/${m![1]}/${m![2]}/pull/${pr.number}`,
-          head: { ref: pr.head },
+          head: { ref: pr.head, repo: { full_name: `${m![1]}/${m![2]}` } },
           base: { ref: pr.base },
         })),
       };

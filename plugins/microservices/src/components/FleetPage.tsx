@@ -286,28 +286,48 @@ export function FleetPage() {
     [entities.value, releases.value],
   );
 
-  // Each repository's update proposals (pull/merge requests, or a local repository's update branches), asked
-  // again whenever a proposal made on this page ends.
-  const [proposalsAsked, askProposalsAgain] = useState(0);
-  const proposals = useAsync(async (): Promise<
-    Record<string, ProposalsResult>
-  > => {
-    const refs = rows.filter(row => row.target.ok).map(row => row.ref);
-    if (refs.length === 0) return {};
-    const response = await fetch(
-      `${await discovery.getBaseUrl('microservices')}/proposals`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ entityRefs: refs }),
-      },
-    );
-    if (!response.ok)
-      throw new Error(
-        `POST /api/microservices/proposals answered ${response.status}`,
+  // Each repository's update proposals (pull/merge requests, or a local repository's update branches); a row whose
+  // proposal made on this page has ended is asked again on its own.
+  const proposalsFor = useCallback(
+    async (refs: string[]): Promise<Record<string, ProposalsResult>> => {
+      if (refs.length === 0) return {};
+      const response = await fetch(
+        `${await discovery.getBaseUrl('microservices')}/proposals`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ entityRefs: refs }),
+        },
       );
-    return (await response.json()).results;
-  }, [rows, proposalsAsked, discovery, fetch]);
+      if (!response.ok)
+        throw new Error(
+          `POST /api/microservices/proposals answered ${response.status}`,
+        );
+      return (await response.json()).results;
+    },
+    [discovery, fetch],
+  );
+  const updatableRefs = rows
+    .filter(row => row.target.ok)
+    .map(row => row.ref)
+    .join('\n');
+  const proposals = useAsync(
+    () => proposalsFor(updatableRefs ? updatableRefs.split('\n') : []),
+    [updatableRefs, proposalsFor],
+  );
+  const [proposalsAgain, setProposalsAgain] = useState<
+    Record<string, ProposalsResult>
+  >({});
+  const askProposalsAgain = useCallback(
+    (ref: string) =>
+      proposalsFor([ref])
+        .then(results =>
+          setProposalsAgain(current => ({ ...current, ...results })),
+        )
+        .catch(() => {}),
+    [proposalsFor],
+  );
+
   const shown = rows.filter(
     row =>
       (!filters.stack || row.stack === filters.stack) &&
@@ -355,7 +375,7 @@ export function FleetPage() {
             [ref]: { taskId, status: task.status, links },
           }));
           if (done) {
-            askProposalsAgain(n => n + 1);
+            askProposalsAgain(ref);
             return;
           }
         } catch {
@@ -364,7 +384,7 @@ export function FleetPage() {
         await new Promise(r => setTimeout(r, 1000));
       }
     },
-    [scaffolderApi, outputLinks],
+    [scaffolderApi, outputLinks, askProposalsAgain],
   );
 
   const propose = async (chosen: FleetRow[]) => {
@@ -410,6 +430,12 @@ export function FleetPage() {
   const chosen = selectable.filter(row => selected.has(row.ref));
   return (
     <Content>
+      {proposals.error && (
+        <WarningPanel
+          title="The update proposals are unknown"
+          message={proposals.error.message}
+        />
+      )}
       {releases.error && (
         <WarningPanel
           title="The template's releases are unknown"
@@ -559,7 +585,11 @@ export function FleetPage() {
                 </TableCell>
                 <TableCell data-testid="proposal-state">
                   <ProposalState
-                    result={proposals.value?.[row.ref]}
+                    result={
+                      // The route answers by lower-case ref, as the catalog stores them.
+                      proposalsAgain[row.ref.toLocaleLowerCase('en-US')] ??
+                      proposals.value?.[row.ref.toLocaleLowerCase('en-US')]
+                    }
                     loading={proposals.loading && row.target.ok}
                   />
                 </TableCell>

@@ -112,7 +112,8 @@ describe('microservice:catalog:register', () => {
         };
       },
     ) as any;
-    catalog.getEntityByRef = jest.fn() as any;
+    // Once the shared look finds it, each task confirms with its initiator's credentials.
+    catalog.getEntityByRef = jest.fn(async () => component) as any;
     const action = createCatalogRegisterAction({
       catalog,
       auth: mockServices.auth(),
@@ -132,8 +133,25 @@ describe('microservice:catalog:register', () => {
         'entityRef',
         'component:default/billing-api',
       );
-    expect(catalog.getEntityByRef).not.toHaveBeenCalled();
+    expect(catalog.getEntityByRef).toHaveBeenCalledTimes(2);
     expect(looks).toBeLessThanOrEqual(3);
+
+    // An entity the shared look sees but the initiator may not read is reported as not there.
+    catalog.getEntityByRef = jest.fn(async () => undefined) as any;
+    const hidden = createMockActionContext({
+      input: { ...input, waitForEntitySeconds: 1 } as any,
+    });
+    const warn = jest.spyOn(hidden.logger, 'warn');
+    const info = jest.spyOn(hidden.logger, 'info');
+    await action.handler(hidden as any);
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^component:default\/billing-api is not in the catalog/,
+      ),
+    );
+    expect(info).not.toHaveBeenCalledWith(
+      'component:default/billing-api is in the catalog',
+    );
 
     // A cancelled task stops waiting at once.
     catalog.getEntitiesByRefs = jest.fn(async () => ({

@@ -237,7 +237,13 @@ export function createCatalogRegisterAction(options: {
             throw new CancelledWait(
               `The task was cancelled while waiting for ${entityRef} to appear in the catalog; the location is registered`,
             );
-          if (arrived) ctx.logger.info(`${entityRef} is in the catalog`);
+          // The shared look read with the backend's credentials; what the task reports is what its initiator
+          // can read, so nobody learns of an entity hidden from them.
+          if (
+            arrived &&
+            (await catalog.getEntityByRef(entityRef, { credentials }))
+          )
+            ctx.logger.info(`${entityRef} is in the catalog`);
           else
             ctx.logger.warn(
               `${entityRef} is not in the catalog after ${seconds} s; it appears once the catalog has processed the location`,

@@ -2,6 +2,11 @@ import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** A look the catalog does not answer within this is abandoned (and retried at the next look). */
+const LOOK_TIMEOUT_MS = 10_000;
+/** The longest pause between looks while waits go on. */
+const MAX_INTERVAL_MS = 1_000;
+
 /**
  * Waits for entities to appear in the catalog, for any number of tasks at once with one catalog request per look:
  * every `intervalMs` the refs still awaited are asked for together (`getEntitiesByRefs`), with the backend's own
@@ -11,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export class EntityArrivals {
   readonly #waiting = new Map<string, Set<(arrived: boolean) => void>>();
   #looking = false;
+  #interval: number;
 
   constructor(
     private readonly options: {
@@ -18,7 +24,9 @@ export class EntityArrivals {
       credentials: () => Promise<BackstageCredentials>;
       intervalMs: number;
     },
-  ) {}
+  ) {
+    this.#interval = options.intervalMs;
+  }
 
   /** True once the catalog returns `entityRef`; false when `timeoutMs` pass or `signal` aborts first. */
   wait(
@@ -52,6 +60,7 @@ export class EntityArrivals {
       signal?.addEventListener('abort', cleanup.onAbort);
       waiters.add(finish);
       this.#waiting.set(ref, waiters);
+      this.#interval = this.options.intervalMs;
       this.#look();
     });
   }
@@ -64,13 +73,19 @@ export class EntityArrivals {
       while (this.#waiting.size > 0) {
         const refs = [...this.#waiting.keys()];
         try {
-          const { items } = await this.options.catalog.getEntitiesByRefs(
-            {
-              entityRefs: refs,
-              fields: ['kind', 'metadata.namespace', 'metadata.name'],
-            },
-            { credentials: await this.options.credentials() },
-          );
+          // A look that hangs must not hold every waiter: it is abandoned after LOOK_TIMEOUT_MS.
+          const { items } = await Promise.race([
+            this.options.catalog.getEntitiesByRefs(
+              {
+                entityRefs: refs,
+                fields: ['kind', 'metadata.namespace', 'metadata.name'],
+              },
+              { credentials: await this.options.credentials() },
+            ),
+            sleep(LOOK_TIMEOUT_MS, undefined, { ref: false }).then(() => {
+              throw new Error('the catalog did not answer in time');
+            }),
+          ]);
           items.forEach((item, i) => {
             if (item)
               for (const finish of [...(this.#waiting.get(refs[i]) ?? [])])
@@ -79,7 +94,12 @@ export class EntityArrivals {
         } catch {
           // The catalog did not answer this time; the next look asks again, until each waiter's deadline.
         }
-        if (this.#waiting.size > 0) await sleep(this.options.intervalMs);
+        // Soon after a registration the looks are frequent; a wait that goes on (a location the catalog cannot
+        // process yet) is looked at less often, until a new waiter comes.
+        if (this.#waiting.size > 0) {
+          await sleep(this.#interval);
+          this.#interval = Math.min(this.#interval * 1.5, MAX_INTERVAL_MS);
+        }
       }
     } finally {
       this.#looking = false;

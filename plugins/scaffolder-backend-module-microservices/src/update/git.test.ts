@@ -84,6 +84,22 @@ describe('git through the helper process', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
+  it('answers a command Node cannot start as a failure, and the other commands as usual', async () => {
+    const slow = git(['--version'], { cwd: dir });
+    await expect(
+      git(['commit', '-m', 'a\u0000b'], { cwd: dir }),
+    ).rejects.toThrow('an argument contains a NUL byte');
+    await expect(
+      gitInitialCommit({ cwd: dir, branch: 'main', message: 'a\u0000b' }),
+    ).rejects.toThrow(GitError);
+    // Refused by Node inside the helper (an environment value with a NUL byte): a failure, not a crash.
+    await expect(
+      git(['--version'], { cwd: dir, env: { BROKEN: 'a\u0000b' } }),
+    ).rejects.toThrow(GitError);
+    expect((await slow).stdout).toMatch(/^git version/);
+    expect((await git(['--version'], { cwd: dir })).exitCode).toBe(0);
+  });
+
   it('keeps a command-line run alive until its git answers arrive', () => {
     const script = path.join(dir, 'run.ts');
     fs.writeFileSync(

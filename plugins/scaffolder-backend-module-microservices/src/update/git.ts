@@ -44,30 +44,55 @@ interface ChildResult {
   message?: string;
 }
 
-// The spawner's whole program: run one command per message and send its outcome back; leave with the parent.
+// The helper's whole program: run one command per message and send its outcome back; leave with the parent. A
+// command Node refuses to start (an argument with a NUL byte) is answered as a failure, never a crash.
 const SPAWNER = `
 const { execFile } = require('node:child_process');
 process.on('disconnect', () => process.exit(0));
 process.on('message', ({ id, file, args, options }) => {
-  execFile(file, args, options, (error, stdout, stderr) => {
+  const answer = (error, stdout, stderr) => {
     const code = error && error.code;
     process.send({
       id,
-      stdout,
-      stderr,
+      stdout: stdout || '',
+      stderr: stderr || '',
       exitCode: error ? (typeof code === 'number' ? code : null) : 0,
       startError: typeof code === 'string' ? code : undefined,
       message: error ? String(error.message) : undefined,
     });
-  });
+  };
+  try {
+    execFile(file, args, options, answer);
+  } catch (error) {
+    answer(error);
+  }
 });
 `;
 
-let spawner: ChildProcess | undefined;
-let nextId = 0;
-const waiting = new Map<number, (result: ChildResult) => void>();
+/** One helper process and the commands it has not answered yet. */
+interface Helper {
+  child: ChildProcess;
+  waiting: Map<number, (result: ChildResult) => void>;
+}
 
-function startSpawner(): ChildProcess {
+let helper: Helper | undefined;
+let nextId = 0;
+
+/**
+ * While a helper has commands in flight, it and its channel keep this process running, so an answer — or the
+ * helper's exit, which fails the commands — always arrives; idle, it keeps nothing alive.
+ */
+function holdWhileBusy(state: Helper) {
+  if (state.waiting.size > 0) {
+    state.child.ref();
+    state.child.channel?.ref();
+  } else {
+    state.child.unref();
+    state.child.channel?.unref();
+  }
+}
+
+function startHelper(): Helper {
   const child = spawn(process.execPath, ['-e', SPAWNER], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     // A bare Node: none of the parent's --require hooks, profilers or heap settings.
@@ -75,25 +100,27 @@ function startSpawner(): ChildProcess {
       Object.entries(process.env).filter(([key]) => key !== 'NODE_OPTIONS'),
     ),
   });
-  // Keeps the backend (or a CLI run) alive only while a command is running (see `track`).
-  child.unref();
-  child.channel?.unref();
+  const state: Helper = { child, waiting: new Map() };
+  holdWhileBusy(state);
   child.on('message', (result: ChildResult & { id: number }) => {
-    waiting.get(result.id)?.(result);
-    waiting.delete(result.id);
-    if (waiting.size === 0) child.channel?.unref();
+    state.waiting.get(result.id)?.(result);
+    state.waiting.delete(result.id);
+    holdWhileBusy(state);
   });
+  // Only this helper's own commands fail with it; the next command starts a new one.
   const fail = (message: string) => {
-    if (spawner === child) spawner = undefined;
-    for (const resolve of waiting.values())
+    if (helper === state) helper = undefined;
+    for (const resolve of state.waiting.values())
       resolve({ stdout: '', stderr: '', exitCode: null, message });
-    waiting.clear();
+    state.waiting.clear();
+    holdWhileBusy(state);
   };
   child.on('error', error =>
     fail(`the process spawner failed: ${error.message}`),
   );
+  child.on('disconnect', () => fail('the process spawner went away'));
   child.on('exit', code => fail(`the process spawner exited (${code})`));
-  return child;
+  return state;
 }
 
 /**
@@ -107,14 +134,20 @@ function spawnThroughHelper(
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv },
 ): Promise<ChildResult> {
-  spawner ??= startSpawner();
-  const child = spawner;
+  if (args.some(arg => arg.includes('\0')))
+    return Promise.resolve({
+      stdout: '',
+      stderr: '',
+      exitCode: null,
+      message: 'an argument contains a NUL byte',
+    });
+  helper ??= startHelper();
+  const state = helper;
   const id = nextId++;
   return new Promise(resolve => {
-    waiting.set(id, resolve);
-    // A command in flight keeps the process running until its answer arrives.
-    child.channel?.ref();
-    child.send(
+    state.waiting.set(id, resolve);
+    holdWhileBusy(state);
+    state.child.send(
       {
         id,
         file,
@@ -126,9 +159,9 @@ function spawnThroughHelper(
         },
       },
       error => {
-        if (!error) return;
-        waiting.delete(id);
-        if (waiting.size === 0) child.channel?.unref();
+        if (!error || !state.waiting.has(id)) return;
+        state.waiting.delete(id);
+        holdWhileBusy(state);
         resolve({
           stdout: '',
           stderr: '',

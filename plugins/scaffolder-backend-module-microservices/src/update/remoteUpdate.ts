@@ -97,7 +97,9 @@ export interface UpdateProposal {
 /** GitHub's (open, closed, merged when merged_at is set) and GitLab's (opened, merged, closed, locked) states. */
 function proposalState(state: string): UpdateProposal['state'] {
   if (state === 'merged') return 'merged';
-  if (state === 'open' || state === 'opened') return 'open';
+  // GitLab locks a merge request for the moment it merges it.
+  if (state === 'open' || state === 'opened' || state === 'locked')
+    return 'open';
   return 'closed';
 }
 
@@ -125,6 +127,23 @@ function apiMessage(error: unknown): string {
   return (e?.message ?? String(error)).split('\n')[0];
 }
 
+// One credentials provider per integrations registry: a GitHub App's installation tokens are cached inside it.
+const githubCredentials = new WeakMap<
+  ScmIntegrationRegistry,
+  DefaultGithubCredentialsProvider
+>();
+
+function githubCredentialsFor(
+  integrations: ScmIntegrationRegistry,
+): DefaultGithubCredentialsProvider {
+  let provider = githubCredentials.get(integrations);
+  if (!provider) {
+    provider = DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+    githubCredentials.set(integrations, provider);
+  }
+  return provider;
+}
+
 /** The token to use: the user's, else the integration's (a GitHub App installation or token, a GitLab token). */
 async function scmToken(
   location: RepositoryLocation,
@@ -137,11 +156,8 @@ async function scmToken(
   try {
     token =
       location.type === 'github'
-        ? (
-            await DefaultGithubCredentialsProvider.fromIntegrations(
-              integrations,
-            ).getCredentials({ url })
-          ).token
+        ? (await githubCredentialsFor(integrations).getCredentials({ url }))
+            .token
         : (
             await DefaultGitlabCredentialsProvider.fromIntegrations(
               integrations,
@@ -226,7 +242,14 @@ function githubApi(
         per_page: 50,
       });
       return data
-        .filter(pull => pull.head.ref.startsWith(prefix))
+        .filter(
+          pull =>
+            pull.head.ref.startsWith(prefix) &&
+            // A fork's branch of the same name is not an update this product made.
+            (!pull.head.repo ||
+              pull.head.repo.full_name.toLocaleLowerCase('en-US') ===
+                `${owner}/${repo}`.toLocaleLowerCase('en-US')),
+        )
         .map(pull => ({
           branch: pull.head.ref,
           state: proposalState(pull.merged_at ? 'merged' : pull.state),

@@ -66,6 +66,21 @@ describe('listUpdateProposals for a locally published repository', () => {
     ]);
   });
 
+  it('judges merged against main even while an update branch is checked out', async () => {
+    const repo = path.join(reposDir, 'billing-api');
+    git(repo, 'checkout', '-q', 'microservice-update/0.3.0-bbbb');
+    const states = (
+      await listUpdateProposals({
+        target: { location: 'local', repository: 'billing-api' },
+        config: config(),
+      })
+    ).map(p => [p.branch, p.state]);
+    expect(states.sort()).toEqual([
+      ['microservice-update/0.2.0-aaaa', 'merged'],
+      ['microservice-update/0.3.0-bbbb', 'open'],
+    ]);
+  });
+
   it('refuses, naming the field, what it cannot read', async () => {
     await expect(
       listUpdateProposals({

@@ -50,11 +50,20 @@ async function localProposals(
   );
   const url = pathToFileURL(repoPath).href;
   const branches = stdout.split('\n').filter(Boolean);
+  // The default branch is what HEAD names, unless someone checked an update branch out (to resolve a conflict):
+  // then the branch the repository was published on, main.
+  const head = (
+    await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], {
+      cwd: repoPath,
+      okExitCodes: [1],
+    })
+  ).stdout.trim();
+  const base = head && !head.startsWith(UPDATE_BRANCH_PREFIX) ? head : 'main';
   return Promise.all(
     branches.map(async branch => {
-      // Exit 0: HEAD (the default branch) contains the branch; 1: it does not.
+      // Exit 0: the default branch contains the branch; 1: it does not.
       const { exitCode } = await git(
-        ['merge-base', '--is-ancestor', branch, 'HEAD'],
+        ['merge-base', '--is-ancestor', branch, `refs/heads/${base}`],
         { cwd: repoPath, okExitCodes: [1] },
       );
       return {
