@@ -106,8 +106,9 @@ export function createCatalogRegisterAction(options: {
   catalog: CatalogService;
   /**
    * The backend's auth service. With it, the waits of all tasks for their entities share one catalog request per
-   * look (with the backend's own credentials; see EntityArrivals), every 50 ms; without it each task looks on its
-   * own with the initiator's credentials, backing off from 50 ms to 500 ms.
+   * look (with the backend's own credentials, confirmed with the initiator's; see EntityArrivals), from every 50 ms
+   * backing off to every 250 ms; without it each task looks on its own with the initiator's credentials, backing
+   * off from 50 ms to 500 ms.
    */
   auth?: AuthService;
   config?: Config;

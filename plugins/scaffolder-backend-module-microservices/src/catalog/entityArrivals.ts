@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** A look the catalog does not answer within this is abandoned (and retried at the next look). */
 const LOOK_TIMEOUT_MS = 10_000;
 /** The longest pause between looks while waits go on. */
-const MAX_INTERVAL_MS = 1_000;
+const MAX_INTERVAL_MS = 250;
 
 /**
  * Waits for entities to appear in the catalog, for any number of tasks at once with one catalog request per look:
