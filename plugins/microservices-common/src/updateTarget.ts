@@ -1,4 +1,5 @@
 import type { EntityLike } from './origin';
+import { DNS_LABEL_PATTERN } from './serviceName';
 
 /**
  * The update template's form values for a Component, or why it cannot be updated from the portal.
@@ -50,15 +51,17 @@ export function updateTarget(entity: EntityLike): UpdateTarget {
   }
   if (url.protocol === 'file:') {
     // The directory name is a DNS-1123 label, so the path needs no decoding.
-    const match = /\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/catalog-info\.yaml$/.exec(
-      url.pathname,
-    );
-    if (!match)
+    const parts = url.pathname.split('/');
+    const directory = parts[parts.length - 2] ?? '';
+    const atRepositoryRoot =
+      parts[parts.length - 1] === 'catalog-info.yaml' &&
+      new RegExp(DNS_LABEL_PATTERN).test(directory);
+    if (!atRepositoryRoot)
       return {
         ok: false,
         reason: `its catalog-info.yaml (${location}) is not at the root of a locally published repository`,
       };
-    return { ok: true, values: { location: 'local', repository: match[1] } };
+    return { ok: true, values: { location: 'local', repository: directory } };
   }
   for (const provider of ['github', 'gitlab'] as const) {
     const key = `${provider}.com/project-slug`;

@@ -12,6 +12,7 @@ import {
   localPublishingOff,
   localReposDirectory,
 } from '../actions/publishLocal';
+import { DNS_LABEL_PATTERN } from '../stacks/names';
 import { git } from './git';
 import { remoteUpdateProposals, type UpdateProposal } from './remoteUpdate';
 import { UPDATE_BRANCH_PREFIX } from './updateRepository';
@@ -31,7 +32,7 @@ async function localProposals(
   config: Config,
 ): Promise<UpdateProposal[]> {
   if (!localPublishingEnabled(config)) throw localPublishingOff('repository');
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(repository))
+  if (!new RegExp(DNS_LABEL_PATTERN).test(repository))
     throw new InputError(`repository: '${repository}' is not a DNS-1123 label`);
   const repoPath = resolveSafeChildPath(
     localReposDirectory(config),
