@@ -105,6 +105,14 @@ export function rows(
         raw: tasks.concurrentP95Ms,
         target: below(3000, ' ms'),
       },
+      ...(tasks.concurrentCpu
+        ? [
+            {
+              measure: `tasks: machine CPU while the ${context.concurrent} ran (user / kernel / idle, all CPUs)`,
+              value: `${tasks.concurrentCpu.userS} / ${tasks.concurrentCpu.kernelS} / ${tasks.concurrentCpu.idleS} s`,
+            },
+          ]
+        : []),
       {
         measure: `tasks: bulk update proposal p95 (${context.concurrent} update tasks submitted at once)`,
         value: `${tasks.bulkUpdateP95Ms} ms`,

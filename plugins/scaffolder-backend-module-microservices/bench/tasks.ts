@@ -11,6 +11,7 @@ import {
   waitForEntity,
   type RunningBackend,
 } from 'e2e';
+import fs from 'node:fs';
 import { percentile, sleep } from './stats';
 
 export interface TasksResult {
@@ -23,6 +24,48 @@ export interface TasksResult {
   /** The Create form's preview (POST /api/microservices/preview), one at a time, stacks in turn. */
   previewP50Ms: number;
   previewP95Ms: number;
+  /**
+   * What the machine's CPUs did while the 20 Create tasks ran at once (Linux only): seconds in user code, in the
+   * kernel and idle, summed over CPUs. On a file system that is slow to create files, the kernel share is what
+   * grows.
+   */
+  concurrentCpu?: CpuSplit;
+}
+
+export interface CpuSplit {
+  userS: number;
+  kernelS: number;
+  idleS: number;
+}
+
+/** The machine's cumulative CPU times from /proc/stat (user+nice, system+irq+softirq, idle+iowait), in ticks. */
+function cpuTicks(): number[] | undefined {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq] = fs
+      .readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1, 8)
+      .map(Number);
+    return [user + nice, system + irq + softirq, idle + iowait];
+  } catch {
+    return undefined;
+  }
+}
+
+/** /proc/stat counts in USER_HZ, which is 100 on Linux for every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+function cpuSplit(
+  before: number[] | undefined,
+  after: number[] | undefined,
+): CpuSplit | undefined {
+  if (!before || !after) return undefined;
+  const [userS, kernelS, idleS] = after.map(
+    (v, i) => Math.round(((v - before[i]) / TICKS_PER_SECOND) * 10) / 10,
+  );
+  return { userS, kernelS, idleS };
 }
 
 export interface TasksOptions {
@@ -155,12 +198,14 @@ export async function benchTasks(options: TasksOptions): Promise<TasksResult> {
     }
 
     options.log(`tasks: ${options.concurrent} tasks submitted at once`);
+    const cpuBefore = cpuTicks();
     const burst = await Promise.all(
       Array.from({ length: options.concurrent }, (_, i) =>
         submit(backend, `bench-burst-${i}`),
       ),
     );
     const concurrent = await awaitCompleted(backend, burst, CONCURRENT_POLL_MS);
+    const concurrentCpu = cpuSplit(cpuBefore, cpuTicks());
 
     // What "Propose updates" on the fleet page does for the services the burst created.
     options.log(
@@ -206,6 +251,7 @@ export async function benchTasks(options: TasksOptions): Promise<TasksResult> {
       bulkUpdateMaxMs: Math.round(Math.max(...bulk)),
       previewP50Ms: Math.round(percentile(previews, 50)),
       previewP95Ms: Math.round(percentile(previews, 95)),
+      ...(concurrentCpu ? { concurrentCpu } : {}),
     };
   } catch (error) {
     throw new Error(
