@@ -1,7 +1,8 @@
 /*
  * `yarn bench`: scaffolder task latency on the embedded backend, render engine vs fetch:template, and generated
- * services vs bare frameworks under wrk, in that order. Prints a markdown table and the target checks on stdout (progress goes
- * to stderr) and writes bench/results/latest.json. Not a test: missed targets are reported, not failed.
+ * services vs bare frameworks under wrk, in that order. Prints a markdown table and the target checks on stdout
+ * (progress goes to stderr) and writes bench/results/latest.json. Not a test: missed targets are reported, not
+ * failed.
  *
  * For quicker partial runs while working on one part (these do not write latest.json):
  *   BENCH_SECTIONS=render,tasks,services   BENCH_STACKS=go,rust   BENCH_WRK_SECONDS=15

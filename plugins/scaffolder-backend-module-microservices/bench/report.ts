@@ -2,7 +2,7 @@ import type { RenderResult } from './render';
 import type { ServiceResult } from './services';
 import type { TasksResult } from './tasks';
 
-/** `bench/results/latest.json`: exactly the fields the benchmark issue specifies. */
+/** `bench/results/latest.json`: the fields the benchmark issues specify, and the tasks section's CPU split. */
 export interface BenchResults {
   render?: Pick<
     RenderResult,
@@ -108,8 +108,8 @@ export function rows(
       ...(tasks.concurrentCpu
         ? [
             {
-              measure: `tasks: machine CPU while the ${context.concurrent} ran (user / kernel / idle, all CPUs)`,
-              value: `${tasks.concurrentCpu.userS} / ${tasks.concurrentCpu.kernelS} / ${tasks.concurrentCpu.idleS} s`,
+              measure: `tasks: machine CPU while the ${context.concurrent} ran (user / kernel / idle / stolen by the host, all CPUs)`,
+              value: `${tasks.concurrentCpu.userS} / ${tasks.concurrentCpu.kernelS} / ${tasks.concurrentCpu.idleS} / ${tasks.concurrentCpu.stolenS} s`,
             },
           ]
         : []),

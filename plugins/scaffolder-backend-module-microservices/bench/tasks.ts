@@ -36,19 +36,24 @@ export interface CpuSplit {
   userS: number;
   kernelS: number;
   idleS: number;
+  /** Time a virtual machine's CPUs were ready but ran another guest. */
+  stolenS: number;
 }
 
-/** The machine's cumulative CPU times from /proc/stat (user+nice, system+irq+softirq, idle+iowait), in ticks. */
+/**
+ * The machine's cumulative CPU times from /proc/stat (user+nice, system+irq+softirq, idle+iowait, steal), in
+ * ticks.
+ */
 function cpuTicks(): number[] | undefined {
   try {
-    const [user, nice, system, idle, iowait, irq, softirq] = fs
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fs
       .readFileSync('/proc/stat', 'utf8')
       .split('\n')[0]
       .trim()
       .split(/\s+/)
-      .slice(1, 8)
+      .slice(1, 9)
       .map(Number);
-    return [user + nice, system + irq + softirq, idle + iowait];
+    return [user + nice, system + irq + softirq, idle + iowait, steal];
   } catch {
     return undefined;
   }
@@ -62,10 +67,10 @@ function cpuSplit(
   after: number[] | undefined,
 ): CpuSplit | undefined {
   if (!before || !after) return undefined;
-  const [userS, kernelS, idleS] = after.map(
+  const [userS, kernelS, idleS, stolenS] = after.map(
     (v, i) => Math.round(((v - before[i]) / TICKS_PER_SECOND) * 10) / 10,
   );
-  return { userS, kernelS, idleS };
+  return { userS, kernelS, idleS, stolenS };
 }
 
 export interface TasksOptions {

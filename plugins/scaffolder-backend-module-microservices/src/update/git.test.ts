@@ -95,45 +95,51 @@ describe('git through the helper process', () => {
     fs.mkdirSync(path.join(from, 'vendored', '.git'), { recursive: true });
     fs.writeFileSync(path.join(from, 'vendored', '.git', 'HEAD'), 'x\n');
     fs.writeFileSync(path.join(from, 'vendored', 'kept.txt'), 'kept\n');
-    const { files } = await gitInitialCommit({
-      cwd: dir,
-      from,
-      branch: 'main',
-      message: 'Initial commit',
-      env: {
-        GIT_AUTHOR_NAME: 'A',
-        GIT_AUTHOR_EMAIL: 'a@example.com',
-        GIT_COMMITTER_NAME: 'A',
-        GIT_COMMITTER_EMAIL: 'a@example.com',
-      },
-    });
-    expect(files).toHaveLength(16);
-    expect(files).toContain('src/nested/deep.txt');
-    expect(files).toContain('vendored/kept.txt');
-    expect(files.some(f => f.startsWith('vendored/.git'))).toBe(false);
-    // The thirteen files stored as they are went into one pack; the converted one was stored converted.
-    const counts = Object.fromEntries(
-      (await git(['count-objects', '-v'], { cwd: dir })).stdout
-        .trim()
-        .split('\n')
-        .map(line => line.split(': ')),
-    );
-    expect(Number(counts.packs)).toBe(1);
-    expect(Number(counts['in-pack'])).toBeGreaterThanOrEqual(13);
-    expect(
-      (await git(['cat-file', 'blob', 'HEAD:windows.crlf'], { cwd: dir }))
-        .stdout,
-    ).toBe('one\ntwo\n');
-    expect((await git(['show', 'HEAD:src/f7.txt'], { cwd: dir })).stdout).toBe(
-      'file 7\n',
-    );
-    expect(
-      (await git(['fsck', '--strict', '--no-dangling'], { cwd: dir })).exitCode,
-    ).toBe(0);
-    expect((await git(['status', '--porcelain'], { cwd: dir })).stdout).toBe(
-      '',
-    );
-    fs.rmSync(from, { recursive: true, force: true });
+    try {
+      const { files } = await gitInitialCommit({
+        cwd: dir,
+        from,
+        branch: 'main',
+        message: 'Initial commit',
+        env: {
+          GIT_AUTHOR_NAME: 'A',
+          GIT_AUTHOR_EMAIL: 'a@example.com',
+          GIT_COMMITTER_NAME: 'A',
+          GIT_COMMITTER_EMAIL: 'a@example.com',
+        },
+      });
+      expect(files).toHaveLength(16);
+      expect(files).toContain('src/nested/deep.txt');
+      expect(files).toContain('vendored/kept.txt');
+      expect(files.some(f => f.startsWith('vendored/.git'))).toBe(false);
+      // The fifteen files stored as they are went into one pack; the converted one was stored converted.
+      const counts = Object.fromEntries(
+        (await git(['count-objects', '-v'], { cwd: dir })).stdout
+          .trim()
+          .split('\n')
+          .map(line => line.split(': ')),
+      );
+      expect(Number(counts.packs)).toBe(1);
+      expect(Number(counts['in-pack'])).toBe(15);
+      // No template was copied: no sample hooks.
+      expect(fs.existsSync(path.join(dir, '.git', 'hooks'))).toBe(false);
+      expect(
+        (await git(['cat-file', 'blob', 'HEAD:windows.crlf'], { cwd: dir }))
+          .stdout,
+      ).toBe('one\ntwo\n');
+      expect(
+        (await git(['show', 'HEAD:src/f7.txt'], { cwd: dir })).stdout,
+      ).toBe('file 7\n');
+      expect(
+        (await git(['fsck', '--strict', '--no-dangling'], { cwd: dir }))
+          .exitCode,
+      ).toBe(0);
+      expect((await git(['status', '--porcelain'], { cwd: dir })).stdout).toBe(
+        '',
+      );
+    } finally {
+      fs.rmSync(from, { recursive: true, force: true });
+    }
   });
 
   it('answers a command Node cannot start as a failure, and the other commands as usual', async () => {

@@ -250,10 +250,11 @@ git "$@" ls-files -z`;
  * verbatim — in one child process, which copies and hashes a service's files in a fraction of what Node's
  * `fs.cp` and separate git processes took. `env` carries the author.
  *
- * Creating files is what costs: `init` copies no template (sample hooks and the like, unused with hooks off),
- * and `add` writes the blobs into one pack (`core.bigFileThreshold=1`: git's bulk check-in, for every file it
- * stores unconverted) instead of a file and often a directory per blob — about half the step's time for a
- * service, more when many tasks publish at once.
+ * Creating files is what costs: `init` copies no template (sample hooks, `info/exclude`, `description`; hooks are
+ * off here anyway), and `add` writes the blobs into one pack (`core.bigFileThreshold=1`: git's bulk check-in)
+ * instead of a file and often a directory per blob — about half the script's time for a service, more when many
+ * tasks publish at once. Git still stores loose what it converts (any `text`/`eol` attribute), symlinks and
+ * files of a byte or less; the trees and the commit are loose too.
  */
 export async function gitInitialCommit(options: {
   cwd: string;
