@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { processEnv, waitForReady } from '../conformance/service';
+import { round } from './stats';
 
 export interface BenchServer {
   pid: number;
@@ -130,4 +131,47 @@ export function ensureDebianCommand(
   return commandExists(command)
     ? undefined
     : `'${command}' still missing after installing '${pkg}'`;
+}
+
+/** The machine's CPU time over an interval, summed over CPUs (Linux only). */
+export interface CpuSplit {
+  userS: number;
+  kernelS: number;
+  idleS: number;
+  /** Time a virtual machine's CPUs were ready but ran another guest. */
+  stolenS: number;
+}
+
+/**
+ * The machine's cumulative CPU times from /proc/stat (user+nice, system+irq+softirq, idle+iowait, steal), in
+ * ticks.
+ */
+export function cpuTicks(): number[] | undefined {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fs
+      .readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    return [user + nice, system + irq + softirq, idle + iowait, steal];
+  } catch {
+    return undefined;
+  }
+}
+
+/** /proc/stat counts in USER_HZ, which is 100 on Linux for every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+/** The CPU time between two `cpuTicks()` readings, in seconds; undefined where /proc/stat could not be read. */
+export function cpuSplit(
+  before: number[] | undefined,
+  after: number[] | undefined,
+): CpuSplit | undefined {
+  if (!before || !after) return undefined;
+  const [userS, kernelS, idleS, stolenS] = after.map((v, i) =>
+    round((v - before[i]) / TICKS_PER_SECOND, 1),
+  );
+  return { userS, kernelS, idleS, stolenS };
 }

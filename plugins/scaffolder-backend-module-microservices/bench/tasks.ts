@@ -11,7 +11,7 @@ import {
   waitForEntity,
   type RunningBackend,
 } from 'e2e';
-import fs from 'node:fs';
+import { cpuSplit, cpuTicks, type CpuSplit } from './process';
 import { percentile, sleep } from './stats';
 
 export interface TasksResult {
@@ -30,47 +30,6 @@ export interface TasksResult {
    * grows.
    */
   concurrentCpu?: CpuSplit;
-}
-
-export interface CpuSplit {
-  userS: number;
-  kernelS: number;
-  idleS: number;
-  /** Time a virtual machine's CPUs were ready but ran another guest. */
-  stolenS: number;
-}
-
-/**
- * The machine's cumulative CPU times from /proc/stat (user+nice, system+irq+softirq, idle+iowait, steal), in
- * ticks.
- */
-function cpuTicks(): number[] | undefined {
-  try {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = fs
-      .readFileSync('/proc/stat', 'utf8')
-      .split('\n')[0]
-      .trim()
-      .split(/\s+/)
-      .slice(1, 9)
-      .map(Number);
-    return [user + nice, system + irq + softirq, idle + iowait, steal];
-  } catch {
-    return undefined;
-  }
-}
-
-/** /proc/stat counts in USER_HZ, which is 100 on Linux for every architecture Node runs on. */
-const TICKS_PER_SECOND = 100;
-
-function cpuSplit(
-  before: number[] | undefined,
-  after: number[] | undefined,
-): CpuSplit | undefined {
-  if (!before || !after) return undefined;
-  const [userS, kernelS, idleS, stolenS] = after.map(
-    (v, i) => Math.round(((v - before[i]) / TICKS_PER_SECOND) * 10) / 10,
-  );
-  return { userS, kernelS, idleS, stolenS };
 }
 
 export interface TasksOptions {
